@@ -1,0 +1,1 @@
+"""Evaluation harness: sets, metrics, BEIR loading, runs and reports (``rag eval``)."""

@@ -1,0 +1,66 @@
+"""Evaluation-set validation: every mistake is a one-line error naming the line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval.schema import EvalSetError, check_evidence, load_set, parse_set
+
+GOOD = {"id": "q01", "question": "What?", "lang": "en", "answerable": True, "evidence": ["Alpha  Beta"]}
+
+
+def lines(*objs):
+    return [o if isinstance(o, str) else json.dumps(o) for o in objs]
+
+
+def test_valid_set_parses_with_defaults():
+    s = parse_set(lines(GOOD, "", {"id": "q02", "question": "Who?", "answerable": False}), "x.jsonl")
+    assert [q.id for q in s.questions] == ["q01", "q02"]
+    assert s.questions[1].line == 3 and s.questions[1].evidence == () and s.questions[1].lang == "und"
+    assert s.name == "x"
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("{not json", "x.jsonl:2: bad JSON"),
+        ('["a list"]', "x.jsonl:2: expected a JSON object"),
+        ({"question": "no id", "evidence": ["a"]}, "x.jsonl:2: missing 'id'"),
+        ({"id": "q9", "evidence": ["a"]}, "x.jsonl:2: missing 'question'"),
+        ({"id": 3, "question": "q", "evidence": ["a"]}, "x.jsonl:2: 'id' must be a non-empty string"),
+        ({"id": "q9", "question": "q", "evidence": "a"}, "'evidence' must be a list of strings"),
+        ({"id": "q9", "question": "q", "evidence": ["a"], "answerable": "yes"}, "'answerable' must be true or false"),
+        ({"id": "q9", "question": "q"}, "needs at least one 'evidence' phrase"),
+        ({"id": "q9", "question": "q", "evidance": ["a"]}, "unknown field(s) 'evidance'"),
+        ({"id": "q01", "question": "again", "evidence": ["a"]}, "x.jsonl:2: duplicate id 'q01' (first on line 1)"),
+    ],
+)
+def test_schema_errors_name_the_line(bad, message):
+    with pytest.raises(EvalSetError) as exc:
+        parse_set(lines(GOOD, bad), "x.jsonl")
+    assert message in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_missing_evidence_phrase_is_an_error_naming_line_and_phrase():
+    s = parse_set(lines(GOOD, {"id": "q02", "question": "q", "evidence": ["alpha beta", "Gamma typo"]}), "s.jsonl")
+    check_evidence(parse_set(lines(GOOD), "s.jsonl"), ["xx ALPHA\nbeta yy"])  # folded match passes
+    with pytest.raises(EvalSetError, match=r"s.jsonl:2: evidence phrase 'Gamma typo' of 'q02' does not occur"):
+        check_evidence(s, ["xx alpha beta yy", "gamma"])
+
+
+def test_evidence_never_matches_across_two_documents():
+    s = parse_set(lines({"id": "q1", "question": "q", "evidence": ["end start"]}), "s.jsonl")
+    with pytest.raises(EvalSetError):
+        check_evidence(s, ["the end", "start here"])
+
+
+def test_load_set_reports_missing_file_and_empty_set(tmp_path):
+    with pytest.raises(EvalSetError, match="not found"):
+        load_set(tmp_path / "nope.jsonl")
+    empty = tmp_path / "e.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    with pytest.raises(EvalSetError, match="no questions"):
+        load_set(empty)
