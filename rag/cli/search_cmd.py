@@ -1,0 +1,74 @@
+"""`rag search`: retrieve passages (hybrid by default)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from .common import build_settings, open_engine, print_json, read_batch
+
+
+def add_search_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--k", type=int, metavar="N", help="number of passages (default 5)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], help="retriever (default hybrid)")
+    p.add_argument("--doc", action="append", metavar="DOC_ID", help="only these documents (repeatable)")
+    p.add_argument("--lang", action="append", metavar="CODE", help="only documents in this language (repeatable)")
+    p.add_argument("--date-from", metavar="YYYY-MM-DD", help="only documents dated on or after")
+    p.add_argument("--date-to", metavar="YYYY-MM-DD", help="only documents dated on or before")
+
+
+def filters_from(args: argparse.Namespace):
+    from rag.errors import InputError
+    from rag.types import Filters
+
+    for name in ("date_from", "date_to"):
+        v = getattr(args, name, None)
+        if v and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v):
+            raise InputError(f"--{name.replace('_', '-')} must look like YYYY-MM-DD, not {v!r}")
+    date_to = args.date_to
+    if date_to and len(date_to) < 10:  # a year or month bound includes its whole period
+        date_to = date_to + ("-12-31" if len(date_to) == 4 else "-31")
+    return Filters(tuple(args.doc or ()), tuple(args.lang or ()), args.date_from, date_to)
+
+
+def register(sub, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("search", parents=[common], help="find passages for a query",
+                       description="Search the index. With --batch FILE, read JSON Lines with 'id' and "
+                       "'question' and write one JSON line per input.")
+    p.add_argument("query", nargs="?", help="what to look for")
+    p.add_argument("--batch", metavar="FILE", help="JSON Lines file of {id, question} ('-' for stdin)")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    add_search_options(p)
+    p.set_defaults(func=run_search)
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from rag.errors import InputError
+
+    if args.batch and args.query:
+        raise InputError("give either QUERY or --batch FILE, not both")
+    if not args.batch and (args.query is None or not args.query.strip()):
+        raise InputError("empty query: give a QUERY or --batch FILE")
+    settings = build_settings(args)
+    engine = open_engine(settings)
+    filters = filters_from(args)
+    if args.batch:
+        rows = list(read_batch(args.batch))  # validate the whole file before searching
+        for _, qid, question in rows:
+            hits = engine.search(question, k=args.k, mode=args.mode, filters=filters)
+            print_json({"id": qid, "hits": [h.to_json() for h in hits]})
+        return 0
+    hits = engine.search(args.query, k=args.k, mode=args.mode, filters=filters)
+    if args.json:
+        print_json({"query": args.query, "hits": [h.to_json() for h in hits]})
+        return 0
+    if not hits:
+        print("no passages found", file=sys.stderr)
+        return 0
+    for h in hits:
+        c = h.chunk
+        text = " ".join(c.text.split())
+        print(f"[{h.rank}] {h.score:.3f}  {c.title}  ({c.date or 'no date'}, {c.lang}, {c.doc_id} {c.start}-{c.end})")
+        print(f"    {text[:300]}{'…' if len(text) > 300 else ''}\n")
+    return 0

@@ -1,0 +1,147 @@
+"""Document metadata from cleaned text: title, publication date, language.
+
+Pure functions (language detection uses langdetect's bundled profiles, seeded
+so that the same text always gets the same answer).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+_MONTHS = {
+    # English
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+    # French
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
+    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
+    "décembre": 12, "decembre": 12,
+}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+_LABELLED = re.compile(
+    r"(?:release date|published|publication date|date de publication|publié le|date)\s*[:：]?\s*\[?"
+    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})",
+    re.I,
+)
+_ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_DMY_TEXT = re.compile(rf"\b(\d{{1,2}})(?:er)?\s+({_MONTH_RE})\.?(?:\s+(\d{{4}}))?\b", re.I)
+_MDY_TEXT = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I)
+
+
+def _iso(y: int | None, m: int, d: int) -> str | None:
+    if not (1 <= m <= 12 and 1 <= d <= 31):
+        return None
+    if y is None:
+        return f"--{m:02d}-{d:02d}"
+    if not 1900 <= y <= 2100:
+        return None
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def extract_date(text: str, head_chars: int = 600) -> str | None:
+    """Publication date stated in the text, as ISO ``YYYY-MM-DD``.
+
+    Looks for an explicitly labelled date first, then a full numeric date near
+    the top, then a day-and-month phrase at the top ("Le 27 mai", "on
+    February 9"), which gives ``--MM-DD`` because the year is not stated.
+    """
+    head = text[:head_chars]
+    for rx in (_LABELLED, _ISO):
+        for m in rx.finditer(text[:2000] if rx is _LABELLED else head):
+            got = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if got:
+                return got
+    best: tuple[int, str] | None = None
+    for m in _DMY_TEXT.finditer(head):
+        year = int(m.group(3)) if m.group(3) else None
+        got = _iso(year, _MONTHS[m.group(2).lower()], int(m.group(1)))
+        if got and (best is None or m.start() < best[0]):
+            best = (m.start(), got)
+    for m in _MDY_TEXT.finditer(head):
+        if m.group(1).lower() == "may" and not re.match(r"may\s+\d", m.group(0), re.I):
+            continue
+        year = int(m.group(3)) if m.group(3) else None
+        got = _iso(year, _MONTHS[m.group(1).lower()], int(m.group(2)))
+        if got and (best is None or m.start() < best[0]):
+            best = (m.start(), got)
+    return best[1] if best else None
+
+
+def _is_date_line(line: str) -> bool:
+    return bool(re.fullmatch(r"[\W\d_]*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})[\W\d_]*", line)) or bool(
+        _LABELLED.search(line)
+    )
+
+
+def extract_title(text: str, fallback: str = "", max_len: int = 160) -> str:
+    """A title for the document: a short heading line near the top, else its first sentence.
+
+    A heading that is a truncated copy of a later line (scraped pages often cut
+    the title in the header) gives way to the complete one.
+    """
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()][:10]
+    cands: list[str] = []
+    for ln in lines:
+        if len(ln) > 250:
+            break  # body text has started: headings come before it
+        bare = ln.strip("[]【】#*• ").strip()
+        if _is_date_line(ln) or len(bare) < 15 or len(bare) > 250:
+            continue
+        if bare.endswith((".", "。")) and len(bare) > 120:
+            continue
+        cands.append(bare)
+    for i, cand in enumerate(cands):
+        later = [c for c in cands[i + 1 :] if c.lower().startswith(cand.lower()) and len(c) > len(cand)]
+        if later:
+            continue
+        return _shorten(cand, max_len)
+    first = re.split(r"(?<=[.!?。])\s", text.strip(), maxsplit=1)[0] if text.strip() else ""
+    return _shorten(first, max_len) if first else fallback
+
+
+def _shorten(s: str, max_len: int) -> str:
+    s = re.sub(r"\s+", " ", s).strip()
+    if len(s) <= max_len:
+        return s
+    cut = s[: max_len - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+_LANG_LOCK = threading.Lock()
+_FR_WORDS = {"le", "la", "les", "des", "du", "de", "et", "est", "une", "un", "pour", "que", "qui",
+             "dans", "sur", "au", "aux", "quel", "quelle", "quels", "quelles", "comment", "pourquoi",
+             "ce", "cette", "ont", "sont", "été", "il", "elle", "mesures", "entreprises", "ministère"}
+_EN_WORDS = {"the", "of", "and", "to", "in", "is", "are", "what", "which", "how", "why", "for",
+             "was", "were", "did", "does", "a", "an", "on", "with", "by", "about", "who", "when"}
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text's language, ``und`` when it cannot be told.
+
+    Short texts (questions) are judged by function words and accents, which is
+    more reliable there than character n-gram statistics.
+    """
+    sample = text[:3000]
+    words = re.findall(r"[^\W\d_]+", sample.lower())
+    if not words:
+        return "und"
+    if len(words) < 25:
+        fr = sum(w in _FR_WORDS for w in words) + 2 * len(re.findall(r"[éèêàçùœ]|l’|l'|d’|d'|qu'", sample.lower()))
+        en = sum(w in _EN_WORDS for w in words)
+        if fr or en:
+            return "fr" if fr > en else "en"
+    try:
+        from langdetect import DetectorFactory, detect
+        from langdetect.lang_detect_exception import LangDetectException
+    except ImportError:  # pragma: no cover - dependency missing
+        return "und"
+    with _LANG_LOCK:
+        DetectorFactory.seed = 0
+        try:
+            return detect(sample).split("-")[0]
+        except LangDetectException:
+            return "und"

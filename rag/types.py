@@ -1,0 +1,195 @@
+"""Domain types passed between pipeline stages.
+
+Every stage takes and returns these frozen dataclasses, never loose dicts or
+tuples, so that the shape of the data is checked in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A cleaned source document.
+
+    ``text`` is the cleaned text; all character offsets elsewhere refer to it.
+    ``date`` is an ISO date (``YYYY-MM-DD``), a partial one (``YYYY-MM``,
+    ``--MM-DD`` when the text names no year) or ``None``.
+    """
+
+    id: str
+    source: str
+    title: str
+    text: str
+    lang: str
+    date: str | None
+    content_hash: str
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a document: ``document.text[start:end] == chunk.text``."""
+
+    id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    title: str = ""
+    source: str = ""
+    lang: str = "und"
+    date: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its score and the retriever that produced it."""
+
+    chunk: Chunk
+    score: float
+    retriever: str
+    rank: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "score": round(float(self.score), 6),
+            "doc_id": c.doc_id,
+            "chunk_id": c.id,
+            "title": c.title,
+            "date": c.date,
+            "lang": c.lang,
+            "source": c.source,
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered pointer from an answer statement to the exact quoted span.
+
+    ``start``/``end`` are offsets of the quoted sentence in the cleaned text of
+    document ``doc_id``; ``passage`` is the retrieved chunk it came from, kept
+    so that the UI can show the sentence in its context.
+    """
+
+    n: int
+    doc_id: str
+    title: str
+    date: str | None
+    lang: str
+    source: str
+    start: int
+    end: int
+    text: str
+    passage: Chunk | None = None
+    score: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "date": self.date,
+            "lang": self.lang,
+            "source": self.source,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of a question: text with ``[n]`` markers and their citations.
+
+    ``refused`` is true when the documents do not answer the question; then
+    ``citations`` is empty and ``related`` lists the closest passages.
+    ``query`` is the query actually searched (after follow-up rewriting).
+    """
+
+    question: str
+    query: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    related: tuple[Hit, ...] = ()
+    refused: bool = False
+    lang: str = "en"
+    generator: str = "extractive"
+    notice: str | None = None
+    flagged: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_json() for c in self.citations],
+            "related": [h.to_json() for h in self.related],
+            "query": self.query,
+            "lang": self.lang,
+            "generator": self.generator,
+            "notice": self.notice,
+            "flagged": list(self.flagged),
+            "ms": round(sum(self.timings.values()) * 1000, 1) if self.timings else 0.0,
+            "timings_ms": {k: round(v * 1000, 2) for k, v in self.timings.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional restrictions on search: documents, languages, date range (ISO, inclusive)."""
+
+    doc_ids: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def empty(self) -> bool:
+        return not (self.doc_ids or self.langs or self.date_from or self.date_to)
+
+    def accepts(self, chunk: Chunk) -> bool:
+        if self.doc_ids and chunk.doc_id not in self.doc_ids:
+            return False
+        if self.langs and chunk.lang not in self.langs:
+            return False
+        if self.date_from or self.date_to:
+            # Documents without a full date cannot be placed in a range.
+            if not chunk.date or len(chunk.date) < 10 or chunk.date.startswith("-"):
+                return False
+            if self.date_from and chunk.date < self.date_from:
+                return False
+            if self.date_to and chunk.date > self.date_to:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What an index build did: counts that tests and the CLI report."""
+
+    documents: int
+    chunks: int
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: int = 0
+    embedded_chunks: int = 0
+    skipped: tuple[tuple[str, str], ...] = ()  # (path, reason)
+    seconds: float = 0.0
+    path: str = ""
