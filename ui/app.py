@@ -1,0 +1,183 @@
+"""The Gradio chat app: ``build_app(engine, settings)`` returns a FastAPI app, not launched.
+
+Layout: a chat that streams answers with inline citations, a sources panel,
+search settings, and a Documents tab to upload/delete documents. The Gradio
+Blocks is mounted at ``/`` of a FastAPI app that also serves ``/embed.js``,
+the document viewer ``/doc/{id}`` and the embedding example (see widget.py).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import gradio as gr
+
+from rag.errors import RagError
+from rag.settings import Settings
+
+from . import chat, documents, render, widget
+from .theme import CSS, HEAD, theme
+
+EMPTY_DOCS = "No documents indexed yet: upload some in the Documents tab."
+
+
+def _root_url(request: Any, settings: Settings) -> str:
+    """Public root of the app for absolute links (they must work inside the embedded widget)."""
+    try:
+        from gradio.route_utils import get_root_url
+
+        return get_root_url(request.request, route_path="/gradio_api/queue/join", root_path=settings.root_path or None)
+    except Exception:  # no request (API call without HTTP context): relative links still work in the app
+        return settings.root_path.rstrip("/")
+
+
+def build_blocks(engine: Any, settings: Settings) -> Any:
+
+    def doc_choices() -> list[tuple[str, str]]:
+        try:
+            return [(f"{d.title[:70]} ({d.date or 'undated'})", d.id) for d in engine.documents()]
+        except RagError:
+            return []
+
+    def lang_choices() -> list[str]:
+        try:
+            return sorted({d.lang for d in engine.documents()})
+        except RagError:
+            return []
+
+    with gr.Blocks(title="Ask the documents", analytics_enabled=False, fill_width=True) as demo:
+        pairs = gr.State([])  # (question, plain answer) for follow-up rewriting
+        with gr.Row(elem_id="topbar"):
+            gr.HTML('<div class="brand"><span class="logo">§</span> Ask the documents '
+                    '<span class="tag">answers quote their sources</span></div>')
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=340):
+                        chatbot = gr.Chatbot(
+                            elem_id="chat",
+                            show_label=False,
+                            height=520,
+                            latex_delimiters=[],
+                            sanitize_html=True,
+                            feedback_options=None,
+                            buttons=["copy"],
+                            placeholder="Ask a question about the indexed documents. Every statement "
+                                        "in the answer cites the sentence it comes from.",
+                            examples=[{"text": q} for q in chat.EXAMPLES],
+                        )
+                        with gr.Row(elem_id="askrow"):
+                            box = gr.Textbox(
+                                elem_id="question", show_label=False, scale=8, max_lines=4,
+                                placeholder="Ask a question… (follow-ups are understood)", autofocus=True,
+                            )
+                            send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
+                        with gr.Row():
+                            clear = gr.Button("New conversation", size="sm", variant="secondary")
+                        with gr.Accordion("Search settings", open=False, elem_id="settings"):
+                            with gr.Row():
+                                k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve")
+                                mode = gr.Radio(["hybrid", "dense", "bm25"], value=settings.mode, label="Search mode")
+                            with gr.Row():
+                                f_docs = gr.Dropdown(choices=doc_choices(), multiselect=True, label="Only these documents")
+                                f_langs = gr.Dropdown(choices=lang_choices(), multiselect=True, label="Languages")
+                            with gr.Row():
+                                f_from = gr.Textbox(label="Date from", placeholder="2022-01-01")
+                                f_to = gr.Textbox(label="Date to", placeholder="2022-12-31")
+                    with gr.Column(scale=2, min_width=300):
+                        gr.Markdown("### Sources", elem_id="sources-title")
+                        sources = gr.HTML(render.sources_html(None), elem_id="sources", js_on_load=None)
+            with gr.Tab("Documents", id="documents"):
+                doc_ui = documents.build(engine, settings)
+
+        # -- chat events ----------------------------------------------------
+        def take_question(question: str, messages: list[dict[str, Any]]):
+            question = (question or "").strip()
+            if not question:
+                raise gr.Error("Type a question first.")
+            return gr.update(value="", interactive=False), messages + [chat.user_message(question)], question
+
+        def respond(question: str, messages, history, k_, mode_, docs_, langs_, from_, to_, request: gr.Request):
+            link = render.doc_link(_root_url(request, settings))
+            messages = list(messages)
+            try:
+                filters = chat.make_filters(docs_, langs_, from_, to_)
+                final = None
+                for md, answer in chat.stream_answer(engine, question, history, int(k_), mode_, filters):
+                    final = answer
+                    yield messages + [chat.assistant_message(md)], gr.skip(), gr.skip()
+                if final is not None:
+                    yield (
+                        messages + [chat.assistant_message(render.answer_markdown(final))],
+                        render.sources_html(final, link),
+                        list(history) + [(question, final.text)],
+                    )
+            except RagError as exc:
+                yield messages + [chat.assistant_message(chat.error_markdown(exc))], gr.skip(), gr.skip()
+
+        pending = gr.State("")
+        settings_inputs = [k, mode, f_docs, f_langs, f_from, f_to]
+        for trigger in (box.submit, send.click):
+            trigger(take_question, [box, chatbot], [box, chatbot, pending], queue=False, api_visibility="private").success(
+                respond, [pending, chatbot, pairs, *settings_inputs], [chatbot, sources, pairs],
+                api_visibility="private",
+            ).then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")
+
+        def use_example(evt: gr.SelectData):
+            return evt.value["text"] if isinstance(evt.value, dict) else str(evt.value)
+
+        chatbot.example_select(use_example, None, box, queue=False, api_visibility="private").then(
+            take_question, [box, chatbot], [box, chatbot, pending], queue=False, api_visibility="private"
+        ).success(
+            respond, [pending, chatbot, pairs, *settings_inputs], [chatbot, sources, pairs], api_visibility="private"
+        ).then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")
+
+        clear.click(lambda: ([], [], render.sources_html(None)), None, [chatbot, pairs, sources],
+                    queue=False, api_visibility="private")
+
+        # Keep the filter choices in step with the indexed documents.
+        def refresh_filters():
+            return gr.update(choices=doc_choices()), gr.update(choices=lang_choices())
+
+        doc_ui.changed.change(refresh_filters, None, [f_docs, f_langs], queue=False, api_visibility="private")
+        demo.load(refresh_filters, None, [f_docs, f_langs], queue=False, api_visibility="private")
+        demo.load(doc_ui.refresh, None, doc_ui.outputs, queue=False, api_visibility="private")
+
+        # -- API for programs (gradio_client): structured JSON ----------------
+        def ask(question: str, k: int = 0, mode: str = "", doc_ids: list[str] | None = None,
+                langs: list[str] | None = None, date_from: str = "", date_to: str = "",
+                history: list[list[str]] | None = None) -> dict:
+            """Answer a question; returns text with [n] markers, structured citations and related passages."""
+            try:
+                filters = chat.make_filters(doc_ids, langs, date_from, date_to)
+            except RagError as exc:
+                return {"error": str(exc)}
+            hist = [(str(q), str(a)) for q, a in (history or [])]
+            return chat.ask_json(engine, question, hist, k or None, mode or None, filters)
+
+        gr.api(ask, api_name="ask")
+    return demo
+
+
+def build_app(engine: Any, settings: Settings | None = None) -> Any:
+    """The FastAPI app with the chat mounted at ``/`` (not launched: serve it with uvicorn)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from fastapi import FastAPI
+
+    settings = settings or engine.settings
+    demo = build_blocks(engine, settings)
+    demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.max_queue)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    widget.install(app, engine, settings)
+    auth_kwargs: dict[str, Any] = {}
+    if settings.auth_header:
+        header = settings.auth_header
+        auth_kwargs["auth_dependency"] = lambda request: request.headers.get(header) or None
+    elif settings.auth:
+        auth_kwargs["auth"] = widget.parse_auth(settings.auth)
+    gr.mount_gradio_app(
+        app, demo, path="/", root_path=settings.root_path or None, footer_links=[], ssr_mode=False,
+        theme=theme(), css=CSS, head=HEAD, show_error=True, **auth_kwargs,
+    )
+    return app

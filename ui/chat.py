@@ -1,0 +1,89 @@
+"""Chat handlers: stream an answer into the chatbot and fill the sources panel.
+
+Handlers are plain functions over an ``Engine``; ``ui/app.py`` wires them to
+Gradio components. Library errors (``RagError``) become one chat line here,
+at the UI edge, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Sequence
+
+from rag.errors import InputError, RagError
+from rag.types import Answer, Filters
+
+from . import render
+
+EXAMPLES = (
+    "What SME financing measures were announced?",
+    "How does the ministry plan to stabilise industrial growth in the second quarter?",
+    "What was said about building a strong manufacturing country?",
+)
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def make_filters(doc_ids: Sequence[str] | None, langs: Sequence[str] | None, date_from: str, date_to: str) -> Filters | None:
+    """Build ``Filters`` from the settings widgets; ``None`` when nothing restricts."""
+    dates = []
+    for label, value in (("from", date_from), ("to", date_to)):
+        value = (value or "").strip()
+        if value and not _DATE.match(value):
+            raise InputError(f"date {label} must look like 2022-09-22, 2022-09 or 2022, not {value!r}")
+        dates.append(value or None)
+    # A partial "to" date includes the whole period it names.
+    date_to_full = dates[1]
+    if date_to_full and len(date_to_full) < 10:
+        date_to_full = date_to_full + "-12-31"[len(date_to_full) - 4 :]
+    filters = Filters(
+        doc_ids=tuple(doc_ids or ()), langs=tuple(langs or ()), date_from=dates[0], date_to=date_to_full
+    )
+    return None if filters.empty() else filters
+
+
+def user_message(question: str) -> dict[str, Any]:
+    return {"role": "user", "content": render.escape_md(question)}
+
+
+def assistant_message(markdown: str) -> dict[str, Any]:
+    return {"role": "assistant", "content": markdown}
+
+
+def stream_answer(
+    engine: Any,
+    question: str,
+    history: Sequence[tuple[str, str]],
+    k: int | None,
+    mode: str | None,
+    filters: Filters | None,
+) -> Iterator[tuple[str, Answer | None]]:
+    """Yield (chat markdown, final answer or None) as the answer streams in."""
+    partial = ""
+    for item in engine.ask_stream(question, history=tuple(history), k=k, mode=mode, filters=filters):
+        if isinstance(item, Answer):
+            yield render.answer_markdown(item), item
+            return
+        partial += str(item)
+        yield render.streaming_markdown(partial), None
+
+
+def error_markdown(exc: RagError) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"⚠️ {render.escape_md(first)}"
+
+
+def ask_json(
+    engine: Any,
+    question: str,
+    history: Sequence[tuple[str, str]] = (),
+    k: int | None = None,
+    mode: str | None = None,
+    filters: Filters | None = None,
+) -> dict[str, Any]:
+    """The API answer: ``Answer.to_json()`` (text, structured citations, related) or an error."""
+    try:
+        answer = engine.ask(question, history=tuple(history), k=k, mode=mode, filters=filters)
+    except RagError as exc:
+        return {"error": str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}
+    return answer.to_json()

@@ -1,0 +1,123 @@
+"""Documents tab: see what is indexed, upload files, delete documents.
+
+Updates go through ``Engine.add`` / ``Engine.remove`` (incremental, atomic
+swap), in their own concurrency group so the chat keeps answering while an
+upload is being indexed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag.errors import RagError
+from rag.settings import Settings
+
+from . import render
+
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf"]
+HEADERS = ["Title", "Date", "Language", "Chunks", "ID"]
+
+
+@dataclass(frozen=True)
+class DocumentsUI:
+    changed: Any  # a hidden component whose change event means "the index changed"
+    refresh: Any  # () -> updates for ``outputs``, run on page load
+    outputs: list[Any]
+
+
+def upload_dir(settings: Settings) -> Path:
+    """Where uploaded files are kept (they are the source of truth for re-indexing)."""
+    return Path(settings.upload_dir) if settings.upload_dir else Path(settings.index_dir) / "uploads"
+
+
+def store_uploads(files: list[str], target: Path) -> list[Path]:
+    """Copy uploaded temp files under ``target`` keeping their original names."""
+    target.mkdir(parents=True, exist_ok=True)
+    out = []
+    for f in files:
+        src = Path(f)
+        if src.suffix.lower() not in UPLOAD_TYPES:
+            raise ValueError(f"{src.name}: unsupported file type (use {', '.join(UPLOAD_TYPES)})")
+        dst = target / src.name
+        shutil.copyfile(src, dst)
+        out.append(dst)
+    return out
+
+
+def rows(engine: Any) -> list[list[object]]:
+    try:
+        docs = engine.documents()
+    except RagError:
+        return []
+    return render.document_rows(docs, [engine.chunk_count(d.id) for d in docs])
+
+
+def report_text(report: Any) -> str:
+    parts = [f"**{report.documents} documents, {report.chunks} chunks** in the index."]
+    for label, ids in (("Added", report.added), ("Updated", report.updated), ("Removed", report.removed)):
+        if ids:
+            parts.append(f"{label}: {render.escape_md(', '.join(ids))}.")
+    for path, reason in report.skipped:
+        parts.append(f"Skipped {render.escape_md(Path(path).name)}: {render.escape_md(reason)}.")
+    if report.seconds:
+        parts.append(f"({report.seconds:.1f} s)")
+    return " ".join(parts)
+
+
+def build(engine: Any, settings: Settings) -> DocumentsUI:
+
+    def choices() -> list[tuple[str, str]]:
+        return [(f"{r[0]} ({r[4]})", str(r[4])) for r in rows(engine)]
+
+    with gr.Row():
+        with gr.Column(scale=2):
+            files = gr.File(label="Upload documents (.txt .md .html .pdf)", file_count="multiple",
+                            file_types=UPLOAD_TYPES, elem_id="upload")
+            add_btn = gr.Button("Add to index", variant="primary", elem_id="add-docs")
+            status = gr.Markdown("", elem_id="index-status")
+            with gr.Group():
+                to_delete = gr.Dropdown(choices=choices(), multiselect=True, label="Delete documents",
+                                        elem_id="delete-choice")
+                del_btn = gr.Button("Delete selected", variant="stop", elem_id="delete-docs")
+        with gr.Column(scale=3):
+            table = gr.Dataframe(value=rows(engine), headers=HEADERS, interactive=False, wrap=True,
+                                 label="Indexed documents", elem_id="doc-table")
+    changed = gr.Number(value=0, visible=False)
+
+    def add(paths: list[str] | None, n: float, progress: gr.Progress = gr.Progress()):
+        if not paths:
+            raise gr.Error("Choose one or more files first.")
+        try:
+            stored = store_uploads(list(paths), upload_dir(settings))
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from exc
+        progress(0.0, desc=f"Indexing {len(stored)} file(s)…")
+        try:
+            report = engine.add(stored, on_progress=lambda frac, msg: progress(frac, desc=msg))
+        except RagError as exc:
+            raise gr.Error(str(exc).splitlines()[0]) from exc
+        return report_text(report), rows(engine), gr.update(choices=choices(), value=[]), None, n + 1
+
+    def delete(ids: list[str] | None, n: float):
+        if not ids:
+            raise gr.Error("Choose the documents to delete first.")
+        try:
+            report = engine.remove(list(ids))
+        except RagError as exc:
+            raise gr.Error(str(exc).splitlines()[0]) from exc
+        return report_text(report), rows(engine), gr.update(choices=choices(), value=[]), n + 1
+
+    # One writer at a time, in a group of its own: chat events are not blocked.
+    add_btn.click(add, [files, changed], [status, table, to_delete, files, changed],
+                  concurrency_limit=1, concurrency_id="index-writes", api_visibility="private")
+    del_btn.click(delete, [to_delete, changed], [status, table, to_delete, changed],
+                  concurrency_limit=1, concurrency_id="index-writes", api_visibility="private")
+    def refresh():
+        return rows(engine), gr.update(choices=choices())
+
+    return DocumentsUI(changed=changed, refresh=refresh, outputs=[table, to_delete])

@@ -1,0 +1,214 @@
+"""Answer → markdown/HTML for the chat and the sources panel (pure, no Gradio).
+
+Every piece of document text is escaped here: a document that contains HTML
+or ``<script>`` is shown as text, never interpreted. Chat messages are
+markdown (the chatbot renders markdown), so text is HTML-escaped *and*
+markdown-escaped; the sources panel is HTML, so text is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Callable, Iterable, Sequence
+from urllib.parse import quote
+
+from rag.types import Answer, Citation, Document, Hit
+
+NOT_FOUND = "Not found in the documents"
+CONTEXT_CHARS = 280  # characters of context shown on each side of a quoted sentence
+
+MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# ASCII punctuation that markdown may interpret; '&' and ';' are left alone so
+# that HTML entities produced by html.escape survive.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$=:^])")
+
+DocLink = Callable[[str, int, int], str]
+
+
+def escape_html(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def escape_md(text: str) -> str:
+    """Make ``text`` literal in a markdown message: no HTML, no formatting, no links."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def doc_link(base: str = "") -> DocLink:
+    """A function giving the URL of the document viewer scrolled to a span."""
+    root = base.rstrip("/")
+
+    def link(doc_id: str, start: int, end: int) -> str:
+        return f"{root}/doc/{quote(doc_id, safe='')}?start={int(start)}&end={int(end)}#hl"
+
+    return link
+
+
+def _marker_md(numbers: str, known: set[int]) -> str:
+    ns = [int(n) for n in re.split(r"\s*,\s*", numbers)]
+    if not all(n in known for n in ns):
+        return escape_md(f"[{numbers}]")
+    return "".join(f'<sup class="cite">[{n}]</sup>' for n in ns)
+
+
+def text_markdown(text: str, known: Iterable[int]) -> str:
+    """Escape answer text, turning ``[n]`` markers of known citations into superscripts."""
+    known_set = set(known)
+    out: list[str] = []
+    pos = 0
+    for m in MARKER.finditer(text):
+        out.append(escape_md(text[pos : m.start()]))
+        out.append(_marker_md(m.group(1), known_set))
+        pos = m.end()
+    out.append(escape_md(text[pos:]))
+    return "".join(out)
+
+
+def _basename(source: str) -> str:
+    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def _meta(date: str | None, lang: str) -> str:
+    parts = [date or "undated", (lang or "und").upper()]
+    return " · ".join(parts)
+
+
+def streaming_markdown(partial: str) -> str:
+    """The chat bubble while the answer is still streaming (markers not yet resolved)."""
+    return text_markdown(partial, known=range(1, 100)) + " ▍"
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The final chat bubble: answer with inline citations, sources list, notices."""
+    lines: list[str] = []
+    if answer.query and answer.query.strip() != answer.question.strip():
+        lines.append(f"<small>🔎 Searched for: *{escape_md(answer.query)}*</small>\n")
+    if answer.refused:
+        lines.append(f"**{NOT_FOUND}.**")
+        if answer.text.strip():
+            lines.append("\n" + text_markdown(answer.text, ()))
+        if answer.related:
+            lines.append("\nClosest passages (not an answer):")
+            for h in answer.related[:5]:
+                c = h.chunk
+                lines.append(f"- {escape_md(c.title or c.doc_id)} <small>({escape_md(_meta(c.date, c.lang))})</small>")
+    else:
+        lines.append(text_markdown(answer.text, (c.n for c in answer.citations)))
+        if answer.citations:
+            lines.append("\n**Sources**")
+            for c in answer.citations:
+                lines.append(
+                    f"<sup class=\"cite\">[{c.n}]</sup> {escape_md(c.title or c.doc_id)} "
+                    f"<small>({escape_md(_meta(c.date, c.lang))})</small>  "
+                )
+    if answer.notice:
+        lines.append(f"\n<small>ℹ️ {escape_md(answer.notice)}</small>")
+    return "\n".join(lines)
+
+
+def _context(doc_text: str | None, passage_text: str, passage_start: int, start: int, end: int) -> tuple[str, str, str]:
+    """Split the text around [start, end) into (before, quote, after), trimmed to CONTEXT_CHARS."""
+    if doc_text is not None and 0 <= start <= end <= len(doc_text):
+        text, base = doc_text, 0
+    else:
+        text, base = passage_text, passage_start
+    s, e = start - base, end - base
+    if not (0 <= s <= e <= len(text)):
+        return "", passage_text, ""
+    lo = max(0, s - CONTEXT_CHARS)
+    hi = min(len(text), e + CONTEXT_CHARS)
+    before = ("…" if lo > 0 else "") + text[lo:s]
+    after = text[e:hi] + ("…" if hi < len(text) else "")
+    return before, text[s:e], after
+
+
+def _citation_card(c: Citation, link: DocLink | None) -> str:
+    p = c.passage
+    before, quote_, after = _context(None, p.text if p else c.text, p.start if p else c.start, c.start, c.end)
+    open_link = (
+        f'<a class="src-open" href="{escape_html(link(c.doc_id, c.start, c.end))}" target="_blank" '
+        f'rel="noopener">Open document ↗</a>'
+        if link
+        else ""
+    )
+    return (
+        f'<div class="src-card" id="src-{c.n}" data-doc="{escape_html(c.doc_id)}">'
+        f'<div class="src-head"><span class="src-n">{c.n}</span>'
+        f'<span class="src-title">{escape_html(c.title or c.doc_id)}</span></div>'
+        f'<div class="src-meta">{escape_html(_meta(c.date, c.lang))}'
+        f'{" · " + escape_html(_basename(c.source)) if c.source else ""}</div>'
+        f'<div class="src-passage">{escape_html(before)}<mark>{escape_html(quote_)}</mark>{escape_html(after)}</div>'
+        f"{open_link}</div>"
+    )
+
+
+def _hit_card(h: Hit, link: DocLink | None) -> str:
+    c = h.chunk
+    text = c.text if len(c.text) <= 2 * CONTEXT_CHARS else c.text[: 2 * CONTEXT_CHARS] + "…"
+    open_link = (
+        f'<a class="src-open" href="{escape_html(link(c.doc_id, c.start, c.end))}" target="_blank" '
+        f'rel="noopener">Open document ↗</a>'
+        if link
+        else ""
+    )
+    return (
+        f'<div class="src-card related" data-doc="{escape_html(c.doc_id)}">'
+        f'<div class="src-head"><span class="src-title">{escape_html(c.title or c.doc_id)}</span></div>'
+        f'<div class="src-meta">{escape_html(_meta(c.date, c.lang))} · score {h.score:.2f}</div>'
+        f'<div class="src-passage">{escape_html(text)}</div>{open_link}</div>'
+    )
+
+
+def sources_html(answer: Answer | None, link: DocLink | None = None) -> str:
+    """The sources panel: one card per citation, or the related passages of a refusal."""
+    if answer is None:
+        return '<div class="src-empty">Sources of the answer appear here, with the quoted sentence highlighted.</div>'
+    if answer.refused:
+        cards = "".join(_hit_card(h, link) for h in answer.related)
+        return (
+            f'<div class="src-refused" role="status"><strong>{NOT_FOUND}.</strong> '
+            f"The closest passages are shown below; none of them answers the question.</div>{cards}"
+        )
+    if not answer.citations:
+        return '<div class="src-empty">This answer cites no source.</div>'
+    return "".join(_citation_card(c, link) for c in answer.citations)
+
+
+def hits_answer_html(hits: Sequence[Hit], link: DocLink | None = None) -> str:
+    """Sources panel for plain search results (used when no answer is available)."""
+    return "".join(_hit_card(h, link) for h in hits)
+
+
+def document_page(doc: Document, start: int | None = None, end: int | None = None) -> str:
+    """A standalone HTML page with the whole cleaned document and the span highlighted."""
+    text = doc.text
+    if start is not None and end is not None and 0 <= start <= end <= len(text):
+        body = (
+            escape_html(text[:start])
+            + f'<mark id="hl">{escape_html(text[start:end])}</mark>'
+            + escape_html(text[end:])
+        )
+    else:
+        body = escape_html(text)
+    return f"""<!doctype html>
+<html lang="{escape_html(doc.lang or 'und')}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape_html(doc.title)}</title>
+<style>
+body{{font:16px/1.6 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1f2937}}
+h1{{font-size:1.4rem;line-height:1.3}} .meta{{color:#6b7280;font-size:.9rem;margin-bottom:1.5rem}}
+pre{{white-space:pre-wrap;font:inherit}} mark{{background:#fde68a;padding:.1em 0;scroll-margin-top:30vh}}
+</style></head><body>
+<h1>{escape_html(doc.title)}</h1>
+<div class="meta">{escape_html(_meta(doc.date, doc.lang))} · {escape_html(_basename(doc.source))}</div>
+<pre>{body}</pre>
+</body></html>"""
+
+
+def document_rows(docs: Sequence[Document], chunk_counts: Sequence[int]) -> list[list[object]]:
+    """Rows of the indexed-documents table: title, date, language, chunks, id."""
+    return [
+        [d.title, d.date or "", d.lang, n, d.id]
+        for d, n in sorted(zip(docs, chunk_counts), key=lambda p: p[0].title.lower())
+    ]
