@@ -1,0 +1,65 @@
+"""Shared fixtures.
+
+End-to-end fixtures use the real bundled embedding model (loaded once per
+session) and the real sample corpus, indexed into a temporary directory so
+that tests never touch ``index/default``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from rag.embed import HashingEmbedder, load_embedder  # noqa: E402
+from rag.engine import Engine  # noqa: E402
+from rag.settings import SAMPLE_CORPUS, Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The bundled all-MiniLM-L6-v2, loaded once."""
+    return load_embedder(Settings().model)
+
+
+@pytest.fixture()
+def hashing_embedder():
+    return HashingEmbedder(256)
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory, real_embedder) -> Path:
+    """An index of the sample corpus built once per session with the real model."""
+    d = tmp_path_factory.mktemp("sample-index") / "index"
+    Engine(Settings(index_dir=str(d)), embedder=real_embedder).index([SAMPLE_CORPUS])
+    return d
+
+
+@pytest.fixture(scope="session")
+def sample_engine(sample_index_dir, real_embedder) -> Engine:
+    """A read-only Engine over the sample corpus (do not add/remove documents through it)."""
+    return Engine(Settings(index_dir=str(sample_index_dir)), embedder=real_embedder)
+
+
+@pytest.fixture()
+def writable_engine(sample_index_dir, real_embedder, tmp_path) -> Engine:
+    """A private copy of the sample index that a test may modify."""
+    d = tmp_path / "index"
+    shutil.copytree(sample_index_dir, d)
+    return Engine(Settings(index_dir=str(d)), embedder=real_embedder)
+
+
+@pytest.fixture()
+def sample_corpus_copy(tmp_path) -> Path:
+    d = tmp_path / "corpus"
+    shutil.copytree(SAMPLE_CORPUS, d)
+    return d
