@@ -86,13 +86,23 @@ def build_state(
         if row is not None:
             vectors[i] = row
     if to_embed:
+        # Embed in slices so that progress can be reported; within a slice the
+        # model batches and sorts by length itself.
         batch = 256
+        bar = None
+        if progress and len(to_embed) > batch:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(to_embed), unit="chunk", desc="embedding")
         for b in range(0, len(to_embed), batch):
             idx = to_embed[b : b + batch]
-            vecs = embedder.embed_documents([chunks[i].text for i in idx], progress=progress and len(to_embed) > batch)
-            vectors[idx] = vecs
+            vectors[idx] = embedder.embed_documents([chunks[i].text for i in idx])
+            if bar is not None:
+                bar.update(len(idx))
             if on_progress:
-                on_progress(0.05 + 0.85 * min(1.0, (b + batch) / len(to_embed)), "embedding")
+                on_progress(0.05 + 0.85 * min(1.0, (b + batch) / len(to_embed)), f"embedded {min(b + batch, len(to_embed))}/{len(to_embed)} chunks")
+        if bar is not None:
+            bar.close()
     if on_progress:
         on_progress(0.92, "building BM25")
     bm25 = BM25Index.build([c.text for c in chunks], [c.lang for c in chunks]) if chunks else None
