@@ -14,7 +14,7 @@ from typing import Sequence
 
 from .common import PROG, add_global_options, fail
 
-COMMAND_MODULES = ["index_cmd", "search_cmd", "serve_cmd"]
+COMMAND_MODULES = ["index_cmd", "search_cmd", "serve_cmd", "eval_cmd"]
 
 
 def build_parser() -> argparse.ArgumentParser:
