@@ -9,12 +9,13 @@ the document viewer ``/doc/{id}`` and the embedding example (see widget.py).
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import gradio as gr
 
 from rag.errors import RagError
 from rag.settings import Settings
+from rag.types import Answer
 
 from . import chat, documents, render, widget
 from .theme import CSS, HEAD, theme
@@ -157,6 +158,18 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
             return chat.ask_json(engine, question, hist, k or None, mode or None, filters)
 
         gr.api(ask, api_name="ask")
+
+        def ask_stream(question: str, k: int = 0, mode: str = "") -> Iterator[str]:
+            """Stream the answer text as it grows (cumulative); use /ask for structured citations."""
+            text = ""
+            try:
+                for item in engine.ask_stream(question, k=k or None, mode=mode or None):
+                    text = item.text if isinstance(item, Answer) else text + str(item)
+                    yield text
+            except RagError as exc:
+                raise gr.Error(str(exc).strip().splitlines()[0]) from exc
+
+        gr.api(ask_stream, api_name="ask_stream")
     return demo
 
 

@@ -13,6 +13,9 @@ import re
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+from fastapi import HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
 from rag.errors import ConfigError, RagError
 from rag.settings import Settings
 
@@ -156,8 +159,6 @@ def _gradio_app(app: Any) -> Any | None:
 
 def install(app: Any, engine: Any, settings: Settings) -> None:
     """Add the widget routes and the origin guard to the parent FastAPI app."""
-    from fastapi import HTTPException, Request
-    from fastapi.responses import FileResponse, HTMLResponse, Response
 
     script = embed_js()  # read once: fails at start-up, not at the first visitor, if Gradio changed
 

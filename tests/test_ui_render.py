@@ -1,0 +1,59 @@
+"""ui.render is pure: Answer → markdown/HTML, with every piece of document text escaped."""
+
+from __future__ import annotations
+
+from rag.types import Answer, Chunk, Citation, Document, Hit
+from ui import render
+
+EVIL = 'Loans <script>alert("x")</script> <img src=x onerror=alert(1)> **bold** [3](http://evil)'
+
+
+def _chunk(text: str, start: int = 100) -> Chunk:
+    return Chunk(id="d1#0", doc_id="d1", text=text, start=start, end=start + len(text), title="SME <b>policy</b>",
+                 source="/data/sme.txt", lang="en", date="2022-09-22")
+
+
+def _answer(sentence: str = "SMEs get 600 billion yuan of loans.") -> Answer:
+    passage = _chunk("Before. " + sentence + " After.")
+    start = passage.start + len("Before. ")
+    cit = Citation(n=1, doc_id="d1", title=passage.title, date="2022-09-22", lang="en", source=passage.source,
+                   start=start, end=start + len(sentence), text=sentence, passage=passage)
+    return Answer(question="What loans?", query="What loans?", text=sentence + " [1]", citations=(cit,))
+
+
+def test_answer_markdown_turns_markers_into_superscript_citations_and_lists_sources():
+    md = render.answer_markdown(_answer())
+    assert '<sup class="cite">[1]</sup>' in md
+    assert "Sources" in md and "2022\\-09\\-22" in md
+
+
+def test_document_html_and_markdown_are_shown_as_text_never_interpreted():
+    md = render.text_markdown(EVIL + " [1]", known=[1])
+    assert "<script" not in md and "<img" not in md
+    assert "&lt;script&gt;" in md and "\\*\\*bold\\*\\*" in md and "\\[3\\]\\(http" in md
+    html = render.sources_html(_answer(EVIL))
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_sources_panel_highlights_the_quoted_sentence_inside_its_passage():
+    html = render.sources_html(_answer(), render.doc_link("http://h/rag"))
+    assert "Before. <mark>SMEs get 600 billion yuan of loans.</mark> After." in html
+    assert "2022-09-22 · EN · sme.txt" in html
+    assert 'href="http://h/rag/doc/d1?start=108&amp;end=143#hl"' in html
+
+
+def test_refusal_is_a_visible_not_found_state_with_related_passages():
+    hit = Hit(chunk=_chunk("Weather in Paris is mild."), score=0.12, retriever="hybrid", rank=1)
+    ans = Answer(question="Weather?", query="Weather in Paris?", text="", refused=True, related=(hit,))
+    md = render.answer_markdown(ans)
+    assert render.NOT_FOUND in md and "Searched for" in md
+    html = render.sources_html(ans)
+    assert render.NOT_FOUND in html and "Weather in Paris is mild." in html
+
+
+def test_document_page_marks_the_span_and_escapes_the_rest():
+    doc = Document(id="d1", source="/x/a.html", title="<T>", text="abc <script>x</script> def", lang="en",
+                   date=None, content_hash="h")
+    page = render.document_page(doc, 0, 3)
+    assert '<mark id="hl">abc</mark>' in page and "&lt;script&gt;" in page and "<script>" not in page
