@@ -22,7 +22,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 h3{font-size:15px;margin:18px 0 6px}.meta{color:#5b6672;font-size:12.5px}
 table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}th,td{padding:4px 8px;border-bottom:1px solid #e6eaef;text-align:right;vertical-align:top}
 th{background:#f3f6f9;font-weight:600}td:first-child,th:first-child{text-align:left}
-table.fail td{text-align:left;max-width:380px;word-break:break-word}.kind{white-space:nowrap;color:#9b2c2c}
+table.fail td{text-align:left;max-width:380px;word-break:break-word}table.fail td:first-child{white-space:nowrap}.kind{white-space:nowrap;color:#9b2c2c}
 .charts{display:flex;flex-wrap:wrap;gap:18px}.chart{border:1px solid #e1e6ec;border-radius:6px;padding:8px;background:#fff}
 svg text{font-family:system-ui,sans-serif}details{margin:6px 0}summary{cursor:pointer;font-weight:600}
 code{background:#f3f6f9;padding:1px 4px;border-radius:3px}.bad{color:#9b2c2c}
@@ -153,6 +153,10 @@ def _failures(res: Mapping[str, Any]) -> str:
     return _table(["id", "failure", "question", "expected", "got"], rows, "fail")
 
 
+def _any(series: Mapping[str, Sequence[float | None]]) -> bool:
+    return any(v is not None for vals in series.values() for v in vals)
+
+
 def _set_sections(report: Mapping[str, Any]) -> list[str]:
     results = report["results"]
     names = list(results)
@@ -162,11 +166,13 @@ def _set_sections(report: Mapping[str, Any]) -> list[str]:
     charts = []
     for title, cols in (("Retrieval", retrieval), ("Answers", answer)):
         series = {n: [results[n]["summary"].get(k) for k, _ in cols] for n in names}
-        charts.append(bar_chart(title, [label for _, label in cols], series))
+        if _any(series):
+            charts.append(bar_chart(title, [label for _, label in cols], series))
     groups = [g for g in results[names[0]]["breakdown"] if g.startswith(("category=", "lang="))]
     for key, label in (("hit@5", "Hit@5"), ("citation_accuracy", "Citation accuracy")):
         series = {n: [results[n]["breakdown"].get(g, {}).get(key) for g in groups] for n in names}
-        charts.append(bar_chart(f"{label} by group", [g.split("=", 1)[1] for g in groups], series))
+        if _any(series):
+            charts.append(bar_chart(f"{label} by group", [g.split("=", 1)[1] for g in groups], series))
     lat = {f"{n} search": [q["search_ms"] for q in results[n]["questions"]] for n in names}
     if report.get("answers"):
         lat.update({f"{n} answer": [q["answer_ms"] for q in results[n]["questions"]] for n in names})

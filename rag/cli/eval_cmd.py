@@ -31,7 +31,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
                    "(repeatable; default: hybrid, dense, bm25)")
     p.add_argument("--settings", dest="settings_file", metavar="FILE",
                    help="TOML settings file (default: $RAG_CONFIG or ./rag.toml)")
-    p.add_argument("--out", default="eval-report", metavar="DIR", help="report folder (default: eval-report)")
+    p.add_argument("--out", default="reports/eval", metavar="DIR", help="report folder (default: reports/eval)")
     p.add_argument("--fail-under", action="append", default=[], metavar="[CONFIG:]METRIC=VALUE",
                    help="exit 1 when a metric is below VALUE (every configuration unless CONFIG: is given)")
     p.add_argument("--docs", action="append", metavar="PATH",
