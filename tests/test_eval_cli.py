@@ -1,0 +1,87 @@
+"""`rag eval` end to end on the real sample index: reports, exit codes of --fail-under, errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.cli import main
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSWERS = importlib.util.find_spec("rag.answer") is not None
+
+
+def small_set(tmp_path: Path, ids=("q01", "q03", "q21", "q60", "q62")) -> Path:
+    rows = [json.loads(l) for l in (ROOT / "eval/sets/miit.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+    chosen = [r for r in rows if r["id"] in ids]
+    chosen.append(next(r for r in rows if not r["answerable"]))
+    path = tmp_path / "small.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in chosen), encoding="utf-8")
+    return path
+
+
+def run(tmp_path, sample_index_dir, *extra: str) -> int:
+    args = ["eval", "--index-dir", str(sample_index_dir), "--out", str(tmp_path / "out"),
+            "--cache-dir", str(tmp_path / "cache"), "--quiet"]
+    if not ANSWERS:
+        args.append("--no-answers")
+    return main([*args, *extra])
+
+
+def test_eval_writes_reports_and_exits_zero_when_bounds_hold(tmp_path, sample_index_dir, capsys):
+    code = run(tmp_path, sample_index_dir, str(small_set(tmp_path)), "--config", "bm25", "--config", "hybrid",
+               "--fail-under", "hit@10=0.1", "--fail-under", "hybrid:mrr@10=0.1")
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out.splitlines()[0].startswith("config") and "\nbm25 " in out.out and "\nhybrid " in out.out
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert list(report["results"]) == ["bm25", "hybrid"]
+    assert report["corpus"]["documents"] == 5 and report["versions"]["python"]
+    summary = report["results"]["hybrid"]["summary"]
+    assert summary["questions"] == 6 and summary["hit@10"] > 0.5
+    assert summary["search_latency"]["n"] == 6 and summary["search_latency"]["p95_ms"] > 0
+    if ANSWERS:
+        assert summary["citation_accuracy"] is not None and summary["answer_latency"]["n"] == 6
+    assert (tmp_path / "out" / "report.html").read_text(encoding="utf-8").count("<svg") >= 3
+
+
+def test_eval_exits_one_with_a_line_per_failing_bound(tmp_path, sample_index_dir, capsys):
+    code = run(tmp_path, sample_index_dir, str(small_set(tmp_path)), "--config", "bm25", "--config", "dense",
+               "--fail-under", "ndcg@10=1.01", "--fail-under", "hit@10=0.0")
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = [l for l in err.splitlines() if l.startswith("rag: fail-under:")]
+    assert len(lines) == 2
+    assert lines[0].startswith("rag: fail-under: bm25: ndcg@10 = ") and lines[0].endswith("is below 1.01")
+    assert lines[1].startswith("rag: fail-under: dense: ndcg@10 = ")
+
+
+@pytest.mark.parametrize("content, extra, message", [
+    (None, ["--fail-under", "ndgc@10=0.5"], "unknown metric 'ndgc@10'"),
+    (None, ["--config", "x=chunk_size=abc"], "cannot use 'abc' as int"),
+    ('{"id": "q1", "question": "ok", "evidence": ["MIIT"]}\n{"id": "q1"', [], "bad.jsonl:2: bad JSON"),
+    ('{"id": "q1", "question": "ok", "evidence": ["MIIT"]}\n{"id": "q1", "question": "x", "evidence": ["a"]}', [],
+     "bad.jsonl:2: duplicate id 'q1'"),
+    ('{"id": "q1", "question": "loans?", "evidence": ["600 billion yuan for SME loanz"]}', [],
+     "bad.jsonl:1: evidence phrase '600 billion yuan for SME loanz' of 'q1' does not occur"),
+])
+def test_eval_errors_are_one_line_with_exit_two(tmp_path, sample_index_dir, capsys, content, extra, message):
+    path = small_set(tmp_path)
+    if content is not None:
+        path = tmp_path / "bad.jsonl"
+        path.write_text(content, encoding="utf-8")
+    code = run(tmp_path, sample_index_dir, str(path), *extra)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err[-1].startswith("rag: error: ") and message in err[-1]
+    assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_eval_needs_sets_or_beir(tmp_path, sample_index_dir, capsys):
+    assert run(tmp_path, sample_index_dir) == 2
+    assert "give evaluation SET file(s) or --beir DIR" in capsys.readouterr().err
