@@ -44,7 +44,8 @@ sup.cite { color: var(--color-accent); font-weight: 650; font-size: .72em; margi
 .src-passage { font-size: .88rem; line-height: 1.5; color: var(--body-text-color); white-space: pre-wrap;
   max-height: 14rem; overflow-y: auto; }
 .src-passage mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: .2em; }
-.src-open { display: inline-block; margin-top: .45rem; font-size: .82rem; }
+.src-open { display: inline-block; margin-top: .45rem; font-size: .82rem; color: var(--color-accent) !important; text-decoration: none; }
+.src-open:hover { text-decoration: underline; }
 .src-refused { background: #fff7ed; border: 1px solid #fdba74; color: #9a3412; border-radius: .7rem;
   padding: .65rem .8rem; margin-bottom: .7rem; font-size: .9rem; }
 footer { display: none !important; }
