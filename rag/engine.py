@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from . import store
 from .embed import Embedder, load_embedder
-from .errors import EmptyCorpusError, InputError, LoadError
+from .errors import EmptyCorpusError, InputError, LoadError, RagError
 from .indexer import build_state
 from .loaders import iter_files, load_file
 from .retrieve import search as _search
@@ -72,7 +72,9 @@ class Engine:
             return None
         try:
             return store.load(self.index_dir, None)
-        except Exception:  # a damaged or foreign index is simply rebuilt from scratch
+        except (RagError, OSError, ValueError, KeyError, TypeError):
+            # An index of another format, or one damaged outside our atomic writes,
+            # cannot be reused: the write that follows rebuilds it from the files.
             return None
 
     def _load_docs(self, paths: Iterable[str | Path], on_progress: Progress | None) -> tuple[list[Document], list[tuple[str, str]]]:

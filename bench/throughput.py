@@ -1,0 +1,83 @@
+"""Indexing throughput: this project's Engine vs LangChain FAISS.from_texts on the same texts.
+
+Both use the same bundled all-MiniLM-L6-v2 on the CPU and run in the same
+process, alternately, so machine load affects them alike.
+
+    .venv/bin/pip install -e '.[bench]'        # langchain-community, langchain-huggingface
+    .venv/bin/python bench/throughput.py --docs 500 --rounds 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from eval.beir import beir_documents, load_beir  # noqa: E402
+from rag.embed import bundled_model_path, load_embedder  # noqa: E402
+from rag.engine import Engine  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+
+
+def time_ours(docs, embedder) -> float:
+    d = Path(tempfile.mkdtemp(prefix="rag-tp-"))
+    try:
+        t = time.perf_counter()
+        Engine(Settings(index_dir=str(d / "idx")), embedder=embedder).index_documents(docs)
+        return time.perf_counter() - t
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def time_langchain(texts, lc_embeddings) -> float:
+    from langchain_community.vectorstores import FAISS
+
+    t = time.perf_counter()
+    FAISS.from_texts(texts, lc_embeddings)
+    return time.perf_counter() - t
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("beir_dir", nargs="?", default=str(ROOT.parent / "shared" / "bench" / "scifact"))
+    ap.add_argument("--docs", type=int, default=500)
+    ap.add_argument("--rounds", type=int, default=2)
+    args = ap.parse_args()
+    data = load_beir(args.beir_dir)
+    docs = beir_documents(data)[: args.docs]
+    texts = [d.text for d in docs]
+    emb = load_embedder(Settings().model)
+    emb.embed_documents(["warm up"])
+    try:
+        from langchain_huggingface import HuggingFaceEmbeddings
+
+        lc = HuggingFaceEmbeddings(model_name=str(bundled_model_path()), model_kwargs={"device": "cpu"})
+        lc.embed_documents(["warm up"])
+    except ImportError:
+        lc = None
+        print("langchain-huggingface not installed: pip install -e '.[bench]' to compare", file=sys.stderr)
+    ours, theirs = [], []
+    for _ in range(args.rounds):
+        ours.append(time_ours(docs, emb))
+        if lc is not None:
+            theirs.append(time_langchain(texts, lc))
+    o = statistics.median(ours)
+    print(f"{len(docs)} SciFact documents, {os.cpu_count()} cores, median of {args.rounds} rounds")
+    print(f"rag Engine.index_documents: {o:.1f}s = {len(docs) / o:.1f} docs/s (chunk, embed, FAISS + BM25, atomic save)")
+    if theirs:
+        t = statistics.median(theirs)
+        print(f"LangChain FAISS.from_texts: {t:.1f}s = {len(docs) / t:.1f} docs/s (embed + FAISS, in memory)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
