@@ -94,3 +94,23 @@ def test_eval_errors_are_one_line_with_exit_two(tmp_path, sample_index_dir, caps
 def test_eval_needs_sets_or_beir(tmp_path, sample_index_dir, capsys):
     assert run(tmp_path, sample_index_dir) == 2
     assert "give evaluation SET file(s) or --beir DIR" in capsys.readouterr().err
+
+
+def test_eval_docs_indexes_given_files_in_the_cache_not_the_main_index(tmp_path, capsys):
+    from tests.eval_support import TEXTS, tiny_set
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for doc_id, (title, body) in TEXTS.items():
+        (corpus / f"{doc_id}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    set_path = tmp_path / "tiny.jsonl"
+    tiny_set(set_path)
+    main_index = tmp_path / "index"
+    code = main(["eval", str(set_path), "--docs", str(corpus), "--index-dir", str(main_index), "--model", "hashing-64",
+                 "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out"), "--no-answers", "--quiet",
+                 "--config", "bm25", "--fail-under", "hit@1=1"])
+    assert code == 0, capsys.readouterr().err
+    assert not main_index.exists()
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["corpus"]["documents"] == 3
+    assert report["configs"][0]["index_dir"].startswith(str(tmp_path / "cache" / "docs-"))
