@@ -44,8 +44,8 @@ class Settings:
 
     # Answers
     max_points: int = 5
-    min_sentence_score: float = 0.35
-    refuse_below: float = 0.30
+    min_sentence_score: float = 0.32
+    refuse_below: float = 0.32
     dedup_threshold: float = 0.85
 
     # Optional LLM (OpenAI-compatible chat completions)

@@ -1,0 +1,67 @@
+"""Answers with numbered citations: extractive by default, optional LLM synthesis.
+
+``ask`` rewrites a follow-up against the conversation, retrieves more
+passages than ``k`` (so a broad question can draw on every document),
+scores their sentences against the question, refuses when the best
+evidence is under the calibrated threshold, and otherwise composes an
+extractive answer, or, when an LLM server is configured, a generated one whose
+citations are checked (falling back to the extractive answer on failure).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from rag.errors import InputError
+from rag.types import Answer, Filters
+
+from .pipeline import Prepared, extractive_answer, prepare
+
+if TYPE_CHECKING:
+    from rag.engine import Engine
+
+__all__ = ["ask", "ask_stream", "Prepared"]
+
+
+def ask(engine: "Engine", question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
+        mode: str | None = None, filters: Filters | None = None) -> Answer:
+    """Answer ``question`` from the indexed documents (see module docstring)."""
+    final: Answer | None = None
+    for item in ask_stream(engine, question, history, k=k, mode=mode, filters=filters):
+        if isinstance(item, Answer):
+            final = item
+    assert final is not None
+    return final
+
+
+def ask_stream(engine: "Engine", question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
+               mode: str | None = None, filters: Filters | None = None) -> Iterator[str | Answer]:
+    """Yield text deltas as the answer is produced, then the final ``Answer``."""
+    if not question or not question.strip():
+        raise InputError("empty question")
+    prep = prepare(engine, question.strip(), tuple(history), k, mode, filters)
+    base = extractive_answer(prep)
+    if base.refused or not engine.settings.llm_enabled:
+        yield base.text
+        yield base
+        return
+    from .generate import generate_stream
+
+    t = time.perf_counter()
+    final: Answer | None = None
+    for item in generate_stream(engine.settings, prep, base):
+        if isinstance(item, Answer):
+            final = item
+        else:
+            yield item
+    assert final is not None
+    timings = {**base.timings, "generate": time.perf_counter() - t}
+    final = _with_timings(final, timings)
+    yield final
+
+
+def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, timings=timings)

@@ -1,0 +1,95 @@
+"""Turn chosen sentences into answer text with numbered citations. Pure.
+
+Citations are numbered in order of first use. Each quotes one sentence: its
+``start``/``end`` are offsets into the cleaned document text and its
+``text`` is exactly that slice, so a viewer can highlight it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from rag.types import Chunk, Citation, Hit
+
+from .sentences import Sentence
+
+
+@dataclass(frozen=True)
+class Point:
+    """A sentence chosen for the answer, with the retrieved chunk it came from."""
+
+    sentence: Sentence
+    chunk: Chunk
+    score: float = 0.0
+
+
+_LEAD = {
+    "en": ("The documents answer this in {n} point{ps}, from {d} source{ds}:"),
+    "fr": ("Les documents répondent en {n} point{ps}, tiré{ps} de {d} source{ds} :"),
+}
+_REFUSAL = {
+    "en": "The documents don't say. No indexed passage answers this question; the closest passages are listed as related.",
+    "fr": "Les documents ne le disent pas. Aucun passage indexé ne répond à cette question ; les passages les plus proches sont listés comme liés.",
+}
+_EMPTY = {
+    "en": "The documents don't say: nothing in the index matches this question.",
+    "fr": "Les documents ne le disent pas : rien dans l'index ne correspond à cette question.",
+}
+
+
+def lead_line(lang: str, n_points: int, n_docs: int) -> str:
+    """The answer's first line, in the question's language."""
+    tmpl = _LEAD["fr" if lang == "fr" else "en"]
+    return tmpl.format(n=n_points, ps="s" if n_points > 1 else "", d=n_docs, ds="s" if n_docs > 1 else "")
+
+
+def refusal_text(lang: str, has_related: bool = True) -> str:
+    """What a refused answer says, in the question's language."""
+    table = _REFUSAL if has_related else _EMPTY
+    return table["fr" if lang == "fr" else "en"]
+
+
+def display(text: str) -> str:
+    """A quoted sentence as shown in the answer: whitespace collapsed."""
+    return " ".join(text.split())
+
+
+def citation_for(n: int, sentence: Sentence, chunk: Chunk, score: float = 0.0) -> Citation:
+    return Citation(
+        n=n, doc_id=chunk.doc_id, title=chunk.title, date=chunk.date, lang=chunk.lang,
+        source=chunk.source, start=sentence.start, end=sentence.end, text=sentence.text,
+        passage=chunk, score=float(score),
+    )
+
+
+def compose(points: Sequence[Point], lang: str) -> tuple[str, tuple[Citation, ...]]:
+    """(answer text, citations): a lead line, then one bullet per point ending in ``[n]``.
+
+    Points quoting the same sentence share one number.
+    """
+    numbers: dict[tuple[str, int, int], int] = {}
+    citations: list[Citation] = []
+    lines: list[str] = []
+    for p in points:
+        key = (p.chunk.doc_id, p.sentence.start, p.sentence.end)
+        if key not in numbers:
+            numbers[key] = len(citations) + 1
+            citations.append(citation_for(numbers[key], p.sentence, p.chunk, p.score))
+        lines.append(f"- {display(p.sentence.text)} [{numbers[key]}]")
+    docs = {c.doc_id for c in citations}
+    head = lead_line(lang, len(lines), len(docs))
+    return "\n".join([head, *lines]), tuple(citations)
+
+
+def related_hits(hits: Sequence[Hit], limit: int) -> tuple[Hit, ...]:
+    """The closest passages to show beside a refusal: best first, one per chunk."""
+    seen: set[str] = set()
+    out: list[Hit] = []
+    for h in hits:
+        if h.chunk.id not in seen:
+            seen.add(h.chunk.id)
+            out.append(h)
+        if len(out) >= limit:
+            break
+    return tuple(out)

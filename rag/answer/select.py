@@ -1,0 +1,112 @@
+"""Score candidate sentences against the question and pick diverse, non-redundant points.
+
+Pure functions over arrays. A sentence's score mixes meaning and words:
+``w·cos(question, sentence) + (1−w)·coverage``, where coverage is the
+IDF-weighted share of the question's content terms that the sentence
+contains (IDF over the candidate pool, so a term every candidate shares
+counts little and a term no candidate has counts most). Selection is greedy
+like Maximal Marginal Relevance (Carbonell & Goldstein, 1998): near-
+duplicates are skipped and each further point from an already-cited document
+pays a small penalty, so a broad question is answered from several documents.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+SEMANTIC_WEIGHT = 0.65
+HEADING_PENALTY = 0.08  # bare headings ("Increase credit support") say less than sentences
+DOC_PENALTY = 0.06  # per point already taken from the same document
+RELATIVE_FLOOR = 0.7  # a point must score at least this share of the best point
+LEXICAL_DUPLICATE = 0.6  # Jaccard of content terms above which two sentences say the same
+
+
+def idf_weights(term_sets: Sequence[frozenset[str]]) -> dict[str, float]:
+    """Smoothed inverse document frequency of each term over the candidate sentences."""
+    n = len(term_sets)
+    df: dict[str, int] = {}
+    for terms in term_sets:
+        for t in terms:
+            df[t] = df.get(t, 0) + 1
+    return {t: math.log(1.0 + n / (1.0 + d)) for t, d in df.items()}
+
+
+def coverage(question_terms: frozenset[str], terms: frozenset[str], idf: dict[str, float], n: int) -> float:
+    """IDF-weighted fraction of the question's terms found in ``terms`` (0..1)."""
+    if not question_terms:
+        return 0.0
+    unseen = math.log(1.0 + n)  # a question term absent from every candidate weighs most
+    total = sum(idf.get(t, unseen) for t in question_terms)
+    found = sum(idf.get(t, unseen) for t in question_terms & terms)
+    return found / total if total else 0.0
+
+
+def is_heading(text: str) -> bool:
+    """A short line with no closing punctuation: a title, not a statement."""
+    t = text.rstrip()
+    return len(t.split()) <= 12 and not t.endswith((".", "!", "?", ";", "。", "»", "\"", "”"))
+
+
+def score_sentences(
+    question_vec: np.ndarray,
+    sentence_vecs: np.ndarray,
+    question_terms: frozenset[str],
+    term_sets: Sequence[frozenset[str]],
+    headings: Sequence[bool] = (),
+    semantic_weight: float = SEMANTIC_WEIGHT,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(score, cosine, coverage) arrays, one value per candidate sentence."""
+    if len(term_sets) == 0:
+        z = np.zeros(0, dtype=np.float32)
+        return z, z, z
+    cos = (sentence_vecs @ question_vec).astype(np.float32)
+    idf = idf_weights(term_sets)
+    cov = np.array([coverage(question_terms, t, idf, len(term_sets)) for t in term_sets], dtype=np.float32)
+    score = semantic_weight * cos + (1.0 - semantic_weight) * cov
+    if len(headings):
+        score = score - HEADING_PENALTY * np.asarray(headings, dtype=np.float32)
+    return score, cos, cov
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if (a or b) else 1.0
+
+
+def pick(
+    scores: np.ndarray,
+    vecs: np.ndarray,
+    doc_ids: Sequence[str],
+    term_sets: Sequence[frozenset[str]],
+    max_points: int,
+    min_score: float,
+    dedup_threshold: float,
+    doc_penalty: float = DOC_PENALTY,
+    relative_floor: float = RELATIVE_FLOOR,
+) -> list[int]:
+    """Indices of the chosen sentences, best first.
+
+    A sentence qualifies when its score reaches ``min_score`` and
+    ``relative_floor`` × the best score. Among qualifying sentences the one
+    with the highest score minus ``doc_penalty`` per point already taken from
+    its document is chosen next, unless its cosine similarity to a chosen
+    sentence exceeds ``dedup_threshold`` or their content terms overlap more
+    than ``LEXICAL_DUPLICATE`` (the same measure repeated).
+    """
+    if len(scores) == 0 or max_points <= 0:
+        return []
+    floor = max(min_score, relative_floor * float(scores.max()))
+    pool = [i for i in np.argsort(-scores, kind="stable") if scores[i] >= floor]
+    chosen: list[int] = []
+    per_doc: dict[str, int] = {}
+    while pool and len(chosen) < max_points:
+        best = max(pool, key=lambda i: (scores[i] - doc_penalty * per_doc.get(doc_ids[i], 0), -i))
+        pool.remove(best)
+        if any(float(vecs[best] @ vecs[j]) > dedup_threshold or
+               jaccard(term_sets[best], term_sets[j]) > LEXICAL_DUPLICATE for j in chosen):
+            continue
+        chosen.append(int(best))
+        per_doc[doc_ids[best]] = per_doc.get(doc_ids[best], 0) + 1
+    return chosen

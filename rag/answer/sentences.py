@@ -1,0 +1,108 @@
+"""Split cleaned document text into sentences with exact character spans.
+
+Pure. Works line by line (scraped policy text puts one paragraph or list
+item per line), then splits lines at sentence ends in English and French.
+Numbered list items keep their number out of the span ("8 Increase credit
+support." → "Increase credit support."), and a short list-item heading is
+joined with the sentence that follows it so a quoted point says something.
+Lines without a final period are sentences too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A list marker at the start of a line: "8 ", "2. ", "III. ", "(3) ", "• ", "first, " is not one.
+_MARKER = re.compile(r"^(?:\(?\d{1,3}[.)、]?\s+|\(?[IVXLivxl]{1,5}[.)]\s+|[•·●▪\-–—*]\s+)")
+# Candidate sentence ends: . ! ? ; and their full-width forms, plus closing quotes/brackets.
+_END = re.compile(r"[.!?;。！？；…]+[\"”’»)\]]*(?=\s+|$)")
+_ABBREV = frozenset(
+    "mr mrs ms dr prof no nos vs etc e.g i.e fig art p pp st jan feb mar apr jun jul aug sep sept oct nov dec "
+    "co ltd inc corp m mme mlle cf ex env av".split()
+)
+MAX_SENTENCE = 600  # longer runs are split at clause ends (";", "；") when possible
+HEADING_WORDS = 8  # a list item's first sentence this short is a heading
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """``text == document_text[start:end]``; ``item`` is true for a list item's opening sentence."""
+
+    text: str
+    start: int
+    end: int
+    item: bool = False
+
+
+def _is_break(line: str, m: re.Match[str]) -> bool:
+    """Whether the punctuation run ``m`` really ends a sentence."""
+    punct = m.group(0)
+    before = line[: m.start()]
+    after = line[m.end():].lstrip()
+    if not after:
+        return True
+    if punct.startswith(".") and len(punct.rstrip("\"”’»)]")) == 1:
+        word = re.search(r"([\w.]+)$", before)
+        w = word.group(1).lower() if word else ""
+        if w.rstrip(".") in _ABBREV or (len(w) == 1 and w.isalpha()):
+            return False
+        if w.isdigit() and after[:1].isdigit():  # "14. 1%" is a broken decimal, not an end
+            return False
+    first = after[:1]
+    return bool(first) and (first.isupper() or first.isdigit() or first in "\"“«‘'([")
+
+
+def _split_line(line: str, base: int) -> list[Sentence]:
+    out: list[Sentence] = []
+    marker = _MARKER.match(line)
+    pos = marker.end() if marker else 0
+    item = marker is not None
+    for m in _END.finditer(line):
+        if m.end() <= pos or not _is_break(line, m):
+            continue
+        out.append(Sentence(line[pos:m.end()], base + pos, base + m.end(), item and not out))
+        pos = m.end()
+        while pos < len(line) and line[pos].isspace():
+            pos += 1
+    rest = line[pos:].rstrip()
+    if rest.strip():
+        out.append(Sentence(rest, base + pos, base + pos + len(rest), item and not out))
+    return out
+
+
+def _clauses(s: Sentence) -> list[Sentence]:
+    """Split an over-long sentence at semicolons so quotes stay readable."""
+    if len(s.text) <= MAX_SENTENCE:
+        return [s]
+    out, pos = [], 0
+    for m in re.finditer(r"[;；]\s+", s.text):
+        if m.end() - pos >= 80:
+            out.append(Sentence(s.text[pos:m.start() + 1], s.start + pos, s.start + m.start() + 1, s.item and not out))
+            pos = m.end()
+    out.append(Sentence(s.text[pos:], s.start + pos, s.end, s.item and not out))
+    return out
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """All sentences of ``text`` in order, each with ``text[start:end] == sentence.text``."""
+    sents: list[Sentence] = []
+    offset = 0
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        lead = len(line) - len(stripped)
+        if stripped.strip():
+            parts = [c for s in _split_line(stripped, offset + lead) for c in _clauses(s)]
+            # Join a short list heading ("Increase credit support.") with the sentence after it.
+            if len(parts) >= 2 and parts[0].item and len(parts[0].text.split()) <= HEADING_WORDS:
+                first, second = parts[0], parts[1]
+                joined = text[first.start:second.end]
+                parts = [Sentence(joined, first.start, second.end, True), *parts[2:]]
+            sents.extend(parts)
+        offset += len(line) + 1
+    return sents
+
+
+def sentences_in(sentences: list[Sentence], start: int, end: int) -> list[Sentence]:
+    """The sentences whose middle lies inside ``[start, end)`` (a chunk's span)."""
+    return [s for s in sentences if start <= (s.start + s.end) // 2 < end]
