@@ -14,7 +14,7 @@ from typing import Sequence
 
 from .common import PROG, add_global_options, fail
 
-COMMAND_MODULES = ["index_cmd", "search_cmd", "serve_cmd", "eval_cmd"]
+COMMAND_MODULES = ["index_cmd", "search_cmd", "ask_cmd", "serve_cmd", "eval_cmd"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,10 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Ask questions over your documents and get answers with cited sources. Offline, CPU-only.",
     )
-    common = argparse.ArgumentParser(add_help=False)
-    add_global_options(common)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
+        # A fresh parent per command: argparse shares parent actions between
+        # subparsers, so one command overriding an option (eval's --config with
+        # conflict_handler="resolve") would otherwise break it for all the others.
+        common = argparse.ArgumentParser(add_help=False)
+        add_global_options(common)
         importlib.import_module(f"rag.cli.{name}").register(sub, common)
     return parser
 
