@@ -49,9 +49,9 @@ def bar_chart(title: str, groups: Sequence[str], series: Mapping[str, Sequence[f
     n = max(1, len(names))
     bar_w = max(6.0, min(22.0, 150.0 / n))
     group_w = bar_w * n + 18
-    left, top, h = 40, 34, 190
+    left, top, h = 40, 46, 190
     width = left + group_w * max(1, len(groups)) + 10
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width:.0f}" height="{top + h + 64}" '
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width:.0f}" height="{top + h + 26}" '
            f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
            f'<text x="{left}" y="14" font-size="13" font-weight="600">{escape(title)}</text>',
            _legend(names, left, 28)]
@@ -170,9 +170,10 @@ def _set_sections(report: Mapping[str, Any]) -> list[str]:
             charts.append(bar_chart(title, [label for _, label in cols], series))
     groups = [g for g in results[names[0]]["breakdown"] if g.startswith(("category=", "lang="))]
     for key, label in (("hit@5", "Hit@5"), ("citation_accuracy", "Citation accuracy")):
-        series = {n: [results[n]["breakdown"].get(g, {}).get(key) for g in groups] for n in names}
-        if _any(series):
-            charts.append(bar_chart(f"{label} by group", [g.split("=", 1)[1] for g in groups], series))
+        shown = [g for g in groups if any(results[n]["breakdown"].get(g, {}).get(key) is not None for n in names)]
+        series = {n: [results[n]["breakdown"].get(g, {}).get(key) for g in shown] for n in names}
+        if shown:
+            charts.append(bar_chart(f"{label} by group", [g.split("=", 1)[1] for g in shown], series))
     lat = {f"{n} search": [q["search_ms"] for q in results[n]["questions"]] for n in names}
     if report.get("answers"):
         lat.update({f"{n} answer": [q["answer_ms"] for q in results[n]["questions"]] for n in names})
