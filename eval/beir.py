@@ -25,7 +25,7 @@ from .summary import latency
 
 __all__ = ["BeirData", "load_beir", "beir_documents", "rank_documents", "score_run", "run_beir", "BEIR_METRICS"]
 
-BEIR_METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10")
+BEIR_METRICS = m.BEIR_METRICS
 
 
 @dataclass(frozen=True)

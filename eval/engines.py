@@ -70,14 +70,12 @@ class EnginePool:
 
     def _ensure_index(self, eng: Engine) -> None:
         from rag import store
+        from rag.cleaning import CLEANING_VERSION
 
-        manifest = store.read_manifest(eng.index_dir)
-        want = (eng.model_name, eng.settings.chunk_size, eng.settings.chunk_overlap, self.fingerprint)
-        if manifest is not None and (
-            manifest.get("model"),
-            manifest.get("chunk_size"),
-            manifest.get("chunk_overlap"),
-            manifest.get("fingerprint"),
-        ) == want:
-            return
+        manifest = store.read_manifest(eng.index_dir) or {}
+        want = {"model": eng.model_name, "chunk_size": eng.settings.chunk_size,
+                "chunk_overlap": eng.settings.chunk_overlap, "fingerprint": self.fingerprint,
+                "format_version": store.FORMAT_VERSION, "cleaning_version": CLEANING_VERSION}
+        if all(manifest.get(k) == v for k, v in want.items()):
+            return  # the cached build is current
         eng.index_documents(self.documents, progress=self.progress)

@@ -24,9 +24,9 @@ from .schema import EvalQuestion, EvalSet
 __all__ = ["QuestionResult", "score_question", "run_sets", "RETRIEVAL_CUTOFFS", "SET_METRICS"]
 
 RETRIEVAL_CUTOFFS = (1, 5, 10)
-RETRIEVAL_METRICS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "ndcg@10")
-ANSWER_METRICS = ("citation_accuracy", "evidence_coverage", "answer_contains")
-SET_METRICS = RETRIEVAL_METRICS + ANSWER_METRICS + ("refusal_precision", "refusal_recall", "refusal_rate")
+RETRIEVAL_METRICS = m.SET_RETRIEVAL_METRICS
+ANSWER_METRICS = m.SET_ANSWER_METRICS
+SET_METRICS = m.SET_METRICS
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,15 @@ import math
 import unicodedata
 from typing import Iterable, Mapping, Sequence
 
+# Names under which reports store the figures (and ``--fail-under`` accepts them).
+SET_RETRIEVAL_METRICS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "ndcg@10")
+SET_ANSWER_METRICS = ("citation_accuracy", "evidence_coverage", "answer_contains")
+SET_METRICS = SET_RETRIEVAL_METRICS + SET_ANSWER_METRICS + ("refusal_precision", "refusal_recall", "refusal_rate")
+BEIR_METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10")
+
 __all__ = [
+    "SET_METRICS",
+    "BEIR_METRICS",
     "fold",
     "phrases_in",
     "hit_at_k",

@@ -32,8 +32,11 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--settings", dest="settings_file", metavar="FILE",
                    help="TOML settings file (default: $RAG_CONFIG or ./rag.toml)")
     p.add_argument("--out", default="reports/eval", metavar="DIR", help="report folder (default: reports/eval)")
+    from eval.metrics import BEIR_METRICS, SET_METRICS  # pure module: keeps `rag --help` instant
+
     p.add_argument("--fail-under", action="append", default=[], metavar="[CONFIG:]METRIC=VALUE",
-                   help="exit 1 when a metric is below VALUE (every configuration unless CONFIG: is given)")
+                   help="exit 1 when a metric is below VALUE (every configuration unless CONFIG: is given); "
+                   f"metrics for sets: {', '.join(SET_METRICS)}; for BEIR: {', '.join(BEIR_METRICS)}")
     p.add_argument("--docs", action="append", metavar="PATH",
                    help="index these files/folders (in the eval cache) instead of using the current index")
     p.add_argument("--cache-dir", metavar="DIR", help="where extra index builds go (default: <index parent>/eval-cache)")
@@ -71,10 +74,9 @@ def run_eval(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in {"index_dir": args.index_dir, "model": args.model}.items() if v is not None}
     settings = load_settings(args.settings_file, os.environ, overrides)
     configs = build_configs(settings, args.configs)
-    if args.beir:
-        from eval.beir import BEIR_METRICS as known
-    else:
-        from eval.harness import SET_METRICS as known
+    from eval.metrics import BEIR_METRICS, SET_METRICS
+
+    known = BEIR_METRICS if args.beir else SET_METRICS
     bounds = parse_bounds(args.fail_under, known, [c.name for c in configs])
     progress = not args.quiet
     cache_root = Path(args.cache_dir) if args.cache_dir else Path(settings.index_dir).resolve().parent / "eval-cache"
