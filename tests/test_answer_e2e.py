@@ -1,0 +1,69 @@
+"""ask / ask_stream end to end: real sample corpus, real bundled model."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.errors import InputError
+from rag.types import Answer
+
+pytestmark = pytest.mark.e2e
+SME = "What SME financing measures were announced?"
+
+
+def test_broad_sme_financing_question_cites_exact_spans_from_three_documents(sample_engine):
+    a = sample_engine.ask(SME)
+    assert not a.refused and a.generator == "extractive"
+    assert len({c.doc_id for c in a.citations}) >= 3
+    assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+    for c in a.citations:
+        doc = sample_engine.document(c.doc_id)
+        assert doc.text[c.start:c.end] == c.text
+        assert " ".join(c.text.split()) in a.text and f"[{c.n}]" in a.text
+        assert c.title == doc.title and c.lang == doc.lang and c.source == doc.source
+    assert a.text.splitlines()[0].startswith("The documents answer this")
+    assert {"retrieve", "answer"} <= set(a.timings)
+
+
+def test_question_outside_the_documents_is_refused_with_related_passages(sample_engine):
+    a = sample_engine.ask("What is the capital of Australia?")
+    assert a.refused and not a.citations and a.related
+    assert a.text.startswith("The documents don't say")
+    assert a.to_json()["refused"] is True
+
+
+def test_french_question_gets_french_lead_line_and_french_quotes(sample_engine):
+    a = sample_engine.ask("Quelles industries clés doivent bénéficier d'une coordination de la chaîne d'approvisionnement ?")
+    assert not a.refused and a.lang == "fr"
+    assert a.text.splitlines()[0].startswith("Les documents répondent")
+    assert any("automobile" in c.text for c in a.citations)
+
+
+def test_french_unanswerable_question_is_refused_in_french(sample_engine):
+    a = sample_engine.ask("Quel est le budget de la défense ?")
+    assert a.refused and a.text.startswith("Les documents ne le disent pas")
+
+
+def test_followup_resolves_against_previous_turn(sample_engine):
+    first = sample_engine.ask(SME)
+    a = sample_engine.ask("and what about guarantees?", history=[(SME, first.text)])
+    assert a.query != a.question and "SME" in a.query and "guarantees" in a.query
+    assert not a.refused and any("guarantee" in c.text.lower() for c in a.citations)
+
+
+def test_ask_stream_yields_text_then_the_final_answer(sample_engine):
+    items = list(sample_engine.ask_stream(SME))
+    assert isinstance(items[-1], Answer) and all(isinstance(i, str) for i in items[:-1])
+    assert "".join(items[:-1]) == items[-1].text
+
+
+def test_filters_restrict_citations_to_chosen_documents(sample_engine):
+    from rag.types import Filters
+
+    a = sample_engine.ask(SME, filters=Filters(doc_ids=("004_5c6d6f51adc04f3c",)))
+    assert a.citations and {c.doc_id for c in a.citations} == {"004_5c6d6f51adc04f3c"}
+
+
+def test_empty_question_is_an_input_error(sample_engine):
+    with pytest.raises(InputError):
+        sample_engine.ask("   ")

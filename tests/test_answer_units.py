@@ -1,0 +1,138 @@
+"""Unit tests of the answer stages on tiny texts built here (no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.answer import compose, refusal, select
+from rag.answer.cache import LRU
+from rag.answer.sentences import split_sentences, sentences_in
+from rag.answer.terms import content_terms, question_lang
+from rag.types import Chunk
+
+LIST_TEXT = (
+    "II. Further strengthen financial support\n\n"
+    "8 Increase credit support. Banks should lower loan rates for small firms. They are not allowed to cut loans.\n"
+    "9. Strengthen financing guarantee services. Guide guarantee institutions to cut fees\n"
+    "Operating income rose by 14. 1% and 6.5% respectively in the first quarter.\n"
+    "Le 27 mai, le Ministère a tenu une téléconférence. M. Xiao a prononcé un discours !"
+)
+
+
+def test_sentence_spans_are_exact_slices_of_the_text():
+    sents = split_sentences(LIST_TEXT)
+    assert sents and all(LIST_TEXT[s.start:s.end] == s.text for s in sents)
+
+
+def test_numbered_item_drops_its_number_and_keeps_short_heading_with_next_sentence():
+    texts = [s.text for s in split_sentences(LIST_TEXT)]
+    assert "Increase credit support. Banks should lower loan rates for small firms." in texts
+    assert "They are not allowed to cut loans." in texts
+    assert not any(t.startswith(("8 ", "9.")) for t in texts)
+
+
+def test_line_without_final_period_is_a_sentence_and_broken_decimal_does_not_split():
+    texts = [s.text for s in split_sentences(LIST_TEXT)]
+    assert "Strengthen financing guarantee services. Guide guarantee institutions to cut fees" in texts
+    assert "Operating income rose by 14. 1% and 6.5% respectively in the first quarter." in texts
+    assert "Further strengthen financial support" in texts
+
+
+def test_french_sentences_and_abbreviations():
+    texts = [s.text for s in split_sentences(LIST_TEXT)]
+    assert "Le 27 mai, le Ministère a tenu une téléconférence." in texts
+    assert "M. Xiao a prononcé un discours !" in texts
+
+
+def test_sentences_in_chunk_uses_sentence_midpoints():
+    sents = split_sentences("One two three four. Five six seven eight. Nine ten eleven twelve.")
+    inside = sentences_in(sents, 20, 45)
+    assert [s.text for s in inside] == ["Five six seven eight."]
+
+
+def test_question_language_detection():
+    assert question_lang("Quelles industries clés doivent bénéficier d'une coordination ?") == "fr"
+    assert question_lang("Quel est le budget de la défense ?") == "fr"
+    assert question_lang("What SME financing measures were announced?") == "en"
+
+
+def test_coverage_weighs_rare_question_terms_more():
+    q = content_terms("credit guarantee for SMEs")
+    pool = [content_terms(t) for t in ["SMEs credit guarantee fund", "SMEs get help", "SMEs and loans"]]
+    idf = select.idf_weights(pool)
+    full = select.coverage(q, pool[0], idf, len(pool))
+    common = select.coverage(q, pool[1], idf, len(pool))
+    assert full == 1.0 and 0 < common < 0.3
+
+
+def _unit(*xs):
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_selection_skips_near_duplicates_and_prefers_other_documents():
+    vecs = np.stack([_unit(1, 0, 0), _unit(1, 0.01, 0), _unit(0, 1, 0), _unit(0, 0, 1)])
+    scores = np.array([0.9, 0.89, 0.8, 0.78], dtype=np.float32)
+    terms = [frozenset({"a", "b"}), frozenset({"a", "b"}), frozenset({"c"}), frozenset({"d"})]
+    docs = ["d1", "d1", "d1", "d2"]
+    picked = select.pick(scores, vecs, docs, terms, max_points=3, min_score=0.3, dedup_threshold=0.85,
+                         doc_penalty=0.05)
+    assert picked[0] == 0 and 1 not in picked  # the duplicate of the best is dropped
+    assert picked[1] == 3  # a second document beats a slightly better third sentence from the first
+
+
+def test_selection_respects_floors_and_point_limit():
+    vecs = np.eye(4, dtype=np.float32)
+    scores = np.array([0.9, 0.5, 0.7, 0.2], dtype=np.float32)
+    terms = [frozenset({str(i)}) for i in range(4)]
+    picked = select.pick(scores, vecs, ["d"] * 4, terms, max_points=5, min_score=0.3, dedup_threshold=0.85,
+                         doc_penalty=0.0, relative_floor=0.7)
+    assert picked == [0, 2]  # 0.5 < 0.7 × 0.9 and 0.2 < 0.3
+
+
+def test_heading_without_punctuation_scores_lower():
+    vecs = np.stack([_unit(1, 0), _unit(1, 0)])
+    s, _, _ = select.score_sentences(_unit(1, 0), vecs, frozenset({"x"}), [frozenset({"x"})] * 2, [True, False])
+    assert s[0] < s[1]
+
+
+def _chunk(doc: str, text: str, start: int = 0) -> Chunk:
+    return Chunk(id=f"{doc}-0", doc_id=doc, text=text, start=start, end=start + len(text), title=f"T {doc}",
+                 source=f"{doc}.txt", lang="en", date="2022-09-22")
+
+
+def test_citations_are_numbered_by_first_use_and_quote_exact_spans():
+    doc_text = "Intro line.\nBanks must not cut loans. Guarantee fees fall."
+    sents = split_sentences(doc_text)
+    ch = _chunk("d1", doc_text)
+    other = _chunk("d2", "Rents are reduced for SMEs.")
+    other_sent = split_sentences(other.text)[0]
+    points = [compose.Point(sents[2], ch, 0.8), compose.Point(other_sent, other, 0.7),
+              compose.Point(sents[2], ch, 0.6)]
+    text, cites = compose.compose(points, "en")
+    assert [c.n for c in cites] == [1, 2]
+    assert text.splitlines()[0] == "The documents answer this in 3 points, from 2 sources:"
+    assert text.splitlines()[1] == "- Guarantee fees fall. [1]" and text.splitlines()[3].endswith("[1]")
+    assert doc_text[cites[0].start:cites[0].end] == cites[0].text == "Guarantee fees fall."
+    assert cites[1].title == "T d2" and cites[1].date == "2022-09-22" and cites[1].source == "d2.txt"
+
+
+def test_lead_and_refusal_follow_question_language():
+    assert compose.lead_line("fr", 1, 1) == "Les documents répondent en 1 point, tiré de 1 source :"
+    assert compose.refusal_text("fr").startswith("Les documents ne le disent pas")
+    assert compose.refusal_text("en").startswith("The documents don't say")
+
+
+def test_refusal_threshold_is_strict_lower_bound():
+    assert refusal.should_refuse(refusal.Evidence(0.31, 0.5, 0.2), 0.32)
+    assert not refusal.should_refuse(refusal.Evidence(0.32, 0.5, 0.2), 0.32)
+    assert refusal.should_refuse(refusal.Evidence(0.0, 0.0, 0.0), 0.32)
+
+
+def test_lru_builds_once_and_evicts_oldest():
+    cache: LRU[int] = LRU(2)
+    calls = []
+    for key in ["a", "b", "a", "c", "b"]:
+        cache.get(key, lambda k=key: calls.append(k) or len(calls))
+    assert calls == ["a", "b", "c", "b"]  # "a" was reused, "b" evicted by "c" then rebuilt
+    assert len(cache) == 2
