@@ -1,0 +1,74 @@
+"""`rag ask`: output shapes and every error path (one line, non-zero exit)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.cli import main
+
+
+def _err(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("rag: error: ")
+    return err[0]
+
+
+def test_empty_question_fails(capsys):
+    assert main(["ask", "  "]) == 2
+    assert "empty question" in _err(capsys)
+
+
+def test_question_and_batch_together_fail(capsys, tmp_path):
+    assert main(["ask", "q", "--batch", str(tmp_path / "x.jsonl")]) == 2
+    assert "not both" in _err(capsys)
+
+
+def test_missing_batch_file_fails(capsys, tmp_path):
+    assert main(["ask", "--batch", str(tmp_path / "none.jsonl"), "--json"]) == 2
+    assert "batch file not found" in _err(capsys)
+
+
+@pytest.mark.parametrize("lines,expect", [
+    (['{"id": 1, "question": "ok?"}', '{"id": 2, "question": '], ":2: not valid JSON"),
+    (['{"id": 1, "question": "ok?"}', "", '["a"]'], ":3: expected a JSON object"),
+    (['{"id": 1, "question": ""}'], ":1: missing or empty 'question'"),
+])
+def test_bad_batch_line_names_the_line(capsys, tmp_path, lines, expect):
+    f = tmp_path / "b.jsonl"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["ask", "--batch", str(f), "--json", "--index-dir", str(tmp_path / "idx")]) == 2
+    assert expect in _err(capsys)
+    assert capsys.readouterr().out == ""
+
+
+def test_missing_index_fails(capsys, tmp_path):
+    assert main(["ask", "What SME financing measures were announced?", "--index-dir", str(tmp_path / "none")]) == 2
+    assert "index" in _err(capsys).lower()
+
+
+def test_bad_date_filter_fails(capsys, tmp_path):
+    assert main(["ask", "q", "--date-from", "yesterday", "--index-dir", str(tmp_path)]) == 2
+    assert "--date-from" in _err(capsys)
+
+
+@pytest.mark.e2e
+def test_batch_writes_one_json_line_per_input(capsys, tmp_path, sample_index_dir):
+    f = tmp_path / "b.jsonl"
+    rows = [{"id": "a", "question": "What SME financing measures were announced?", "answerable": True},
+            {"id": "b", "question": "What is the capital of Australia?"}]
+    f.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    assert main(["ask", "--batch", str(f), "--json", "--index-dir", str(sample_index_dir)]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o["id"] for o in out] == ["a", "b"]
+    assert {"id", "answer", "refused", "citations", "related", "query", "ms"} <= set(out[0])
+    assert out[0]["citations"] and not out[0]["refused"] and out[1]["refused"] and out[1]["related"]
+    assert {"n", "doc_id", "title", "date", "lang", "source", "start", "end", "text"} <= set(out[0]["citations"][0])
+
+
+@pytest.mark.e2e
+def test_human_output_lists_numbered_sources(capsys, sample_index_dir):
+    assert main(["ask", "What SME financing measures were announced?", "--index-dir", str(sample_index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "Sources:" in out and "  [1] " in out and "[1]" in out.split("Sources:")[0]
