@@ -89,6 +89,9 @@ def build_state(
         # Embed in slices so that progress can be reported; within a slice the
         # model batches and sorts by length itself.
         batch = 256
+        # Longest first across the whole job, so each model batch holds texts of
+        # similar length and wastes little compute on padding.
+        to_embed.sort(key=lambda i: -len(chunks[i].text))
         bar = None
         if progress and len(to_embed) > batch:
             from tqdm import tqdm
