@@ -65,6 +65,7 @@ class Settings:
     concurrency: int = 8
     max_queue: int = 64
     upload_dir: str = ""
+    read_only: bool = False  # hide and refuse upload/delete (e.g. a widget on a public intranet page)
 
     def replace(self, **changes: Any) -> "Settings":
         return coerce(self, changes)

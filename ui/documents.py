@@ -74,8 +74,9 @@ def build(engine: Any, settings: Settings) -> DocumentsUI:
     def choices() -> list[tuple[str, str]]:
         return [(f"{r[0]} ({r[4]})", str(r[4])) for r in rows(engine)]
 
+    editable = not settings.read_only
     with gr.Row():
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, visible=editable):
             files = gr.File(label="Upload documents (.txt .md .html .pdf)", file_count="multiple",
                             file_types=UPLOAD_TYPES, elem_id="upload")
             add_btn = gr.Button("Add to index", variant="primary", elem_id="add-docs")
@@ -90,6 +91,8 @@ def build(engine: Any, settings: Settings) -> DocumentsUI:
     changed = gr.Number(value=0, visible=False)
 
     def add(paths: list[str] | None, n: float, progress: gr.Progress = gr.Progress()):
+        if not editable:  # enforced here, not only hidden: events can be sent without the UI
+            raise gr.Error("This chat is read-only: documents cannot be added here.")
         if not paths:
             raise gr.Error("Choose one or more files first.")
         try:
@@ -104,6 +107,8 @@ def build(engine: Any, settings: Settings) -> DocumentsUI:
         return report_text(report), rows(engine), gr.update(choices=choices(), value=[]), None, n + 1
 
     def delete(ids: list[str] | None, n: float):
+        if not editable:
+            raise gr.Error("This chat is read-only: documents cannot be deleted here.")
         if not ids:
             raise gr.Error("Choose the documents to delete first.")
         try:

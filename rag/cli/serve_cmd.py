@@ -23,6 +23,8 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--auth-header", metavar="HEADER", help="trust this header, set by a reverse proxy, as the user name")
     p.add_argument("--concurrency", type=int, metavar="N", help="questions answered at once (default 8)")
     p.add_argument("--max-queue", type=int, metavar="N", help="questions waiting before users are asked to retry (default 64)")
+    p.add_argument("--read-only", action="store_true", default=None,
+                   help="no upload or delete from the UI (recommended for a widget on a shared intranet page)")
     p.set_defaults(func=run_serve)
 
 
@@ -31,6 +33,7 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = build_settings(
         args, host=args.host, port=args.port, root_path=args.root_path, allowed_origins=args.allowed_origins,
         auth=args.auth, auth_header=args.auth_header, concurrency=args.concurrency, max_queue=args.max_queue,
+        read_only=args.read_only,
     )
     engine = open_engine(settings)
     if not engine.has_index():
