@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/ui_load.py [--n 20] [--concurrency 8] [--index-dir DIR]
 
-Serves the real app on 127.0.0.1 over the sample corpus (indexed into a
-temporary directory unless --index-dir is given), sends N questions at once
-to the streaming endpoint /ask_stream and prints time to first token and
-total time (median, p90, max).
+Starts the real server (`rag serve`) in its own process on 127.0.0.1 over the
+sample corpus (indexed into a temporary directory unless --index-dir is
+given), sends N questions at once to the streaming endpoint /ask_stream from
+this process and prints time to first token and total time (median, p90,
+max). Server and clients live in separate processes so that the clients'
+polling threads do not compete with the server for one interpreter lock.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def one(client, question: str) -> tuple[float, float]:
     while not job.done():
         if first is None and job.outputs():
             first = time.perf_counter() - t0
-        time.sleep(0.005)
+        time.sleep(0.02)
     job.result(timeout=300)
     total = time.perf_counter() - t0
     return (first if first is not None else total), total
@@ -57,25 +59,46 @@ def main() -> int:
     ap.add_argument("--index-dir")
     args = ap.parse_args()
 
+    import subprocess
+
+    import httpx
     from gradio_client import Client
 
-    from rag.engine import Engine
-    from rag.settings import Settings
-    from tests.ui_servers import running_app
+    from tests.browser_support import free_port
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine = Engine(Settings(index_dir=args.index_dir or str(Path(tmp) / "index")))
-        if not engine.has_index():
-            engine.index()
-        engine.search("warm up")  # load the model before timing
-        with running_app(engine, concurrency=args.concurrency, max_queue=max(64, args.n)) as srv:
-            client = Client(srv.url, verbose=False)
-            one(client, QUESTIONS[0])  # warm the app path
+        port = free_port()
+        index_dir = args.index_dir or str(Path(tmp) / "index")
+        cmd = [sys.executable, "-m", "rag", "serve", "--port", str(port), "--index-dir", index_dir,
+               "--concurrency", str(args.concurrency), "--max-queue", str(max(64, args.n))]
+        server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.time() + 300
+            while True:
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if server.poll() is not None or time.time() > deadline:
+                    raise SystemExit("rag serve did not start")
+                time.sleep(0.5)
+            # One client per simulated user, as in real life (one browser each), made before timing.
+            clients = [Client(url, verbose=False) for _ in range(args.n)]
+            one(clients[0], QUESTIONS[0])  # warm the model and the app path
             qs = [QUESTIONS[i % len(QUESTIONS)] for i in range(args.n)]
             t0 = time.perf_counter()
             with ThreadPoolExecutor(args.n) as pool:
-                res = list(pool.map(lambda q: one(client, q), qs))
+                res = list(pool.map(lambda cq: one(*cq), zip(clients, qs)))
             wall = time.perf_counter() - t0
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # open streaming connections delay a graceful stop
+                server.kill()
+                server.wait()
     ttft = [r[0] for r in res]
     total = [r[1] for r in res]
     print(f"{args.n} simultaneous questions, concurrency {args.concurrency}, {os.cpu_count()} CPUs: "

@@ -136,3 +136,13 @@ def test_lru_builds_once_and_evicts_oldest():
         cache.get(key, lambda k=key: calls.append(k) or len(calls))
     assert calls == ["a", "b", "c", "b"]  # "a" was reused, "b" evicted by "c" then rebuilt
     assert len(cache) == 2
+
+
+def test_warm_embeds_every_chunk_once_so_asks_hit_the_cache(sample_engine):
+    from rag.answer import pipeline
+
+    n = pipeline.warm(sample_engine)
+    assert n == len(sample_engine.state().chunks)
+    misses = pipeline._CHUNK_INFO.misses
+    sample_engine.ask("What SME financing measures were announced?")
+    assert pipeline._CHUNK_INFO.misses == misses

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from rag.errors import InputError
 from rag.types import Answer, Filters
 
-from .pipeline import Prepared, extractive_answer, prepare
+from .pipeline import Prepared, extractive_answer, prepare, warm
 
 if TYPE_CHECKING:
     from rag.engine import Engine
 
-__all__ = ["ask", "ask_stream", "Prepared"]
+__all__ = ["ask", "ask_stream", "warm", "Prepared"]
 
 
 def ask(engine: "Engine", question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,

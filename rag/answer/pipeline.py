@@ -195,3 +195,16 @@ def extractive_answer(p: Prepared) -> Answer:
     from dataclasses import replace
 
     return replace(answer, timings=timings)
+
+
+def warm(engine: "Engine", limit: int = 4000) -> int:
+    """Split and embed the sentences of up to ``limit`` chunks ahead of the first questions.
+
+    The first question touching a chunk otherwise pays for embedding its
+    sentences (about a second for twenty cold chunks on two cores); a server
+    calls this once at start so that people never see that cost.
+    """
+    chunks = engine.state().chunks[: max(0, min(limit, _CHUNK_INFO.maxsize))]
+    for c in chunks:
+        chunk_info(engine, c)
+    return len(chunks)

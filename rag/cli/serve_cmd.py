@@ -39,7 +39,17 @@ def run_serve(args: argparse.Namespace) -> int:
     if not engine.has_index():
         print(f"no index at {settings.index_dir}: indexing the sample corpus first…", file=sys.stderr)
         engine.index()
-    engine.state()  # fail now (one line) on a mismatched index, not at the first question
+    state = engine.state()  # fail now (one line) on a mismatched index, not at the first question
+    from rag.answer import warm
+
+    # Embed answer sentences before serving: synchronously for a small corpus, so that
+    # the first questions are as fast as later ones; in the background for a large one.
+    if len(state.chunks) <= 1000:
+        warm(engine)
+    else:
+        import threading
+
+        threading.Thread(target=warm, args=(engine,), name="warm-answers", daemon=True).start()
     import uvicorn
 
     from ui.app import build_app
