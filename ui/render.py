@@ -123,15 +123,18 @@ def _context(doc_text: str | None, passage_text: str, passage_start: int, start:
     return before, text[s:e], after
 
 
+def _open_link(link: DocLink | None, doc_id: str, start: int, end: int) -> str:
+    """The "Open document" link to the whole cleaned text scrolled to the span (none without a link maker)."""
+    if link is None:
+        return ""
+    href = escape_html(link(doc_id, start, end))
+    return f'<a class="src-open" href="{href}" target="_blank" rel="noopener">Open document ↗</a>'
+
+
 def _citation_card(c: Citation, link: DocLink | None) -> str:
     p = c.passage
     before, quote_, after = _context(None, p.text if p else c.text, p.start if p else c.start, c.start, c.end)
-    open_link = (
-        f'<a class="src-open" href="{escape_html(link(c.doc_id, c.start, c.end))}" target="_blank" '
-        f'rel="noopener">Open document ↗</a>'
-        if link
-        else ""
-    )
+    open_link = _open_link(link, c.doc_id, c.start, c.end)
     return (
         f'<div class="src-card" id="src-{c.n}" data-doc="{escape_html(c.doc_id)}">'
         f'<div class="src-head"><span class="src-n">{c.n}</span>'
@@ -146,12 +149,7 @@ def _citation_card(c: Citation, link: DocLink | None) -> str:
 def _hit_card(h: Hit, link: DocLink | None) -> str:
     c = h.chunk
     text = c.text if len(c.text) <= 2 * CONTEXT_CHARS else c.text[: 2 * CONTEXT_CHARS] + "…"
-    open_link = (
-        f'<a class="src-open" href="{escape_html(link(c.doc_id, c.start, c.end))}" target="_blank" '
-        f'rel="noopener">Open document ↗</a>'
-        if link
-        else ""
-    )
+    open_link = _open_link(link, c.doc_id, c.start, c.end)
     return (
         f'<div class="src-card related" data-doc="{escape_html(c.doc_id)}">'
         f'<div class="src-head"><span class="src-title">{escape_html(c.title or c.doc_id)}</span></div>'
