@@ -42,7 +42,7 @@ run: setup index
 EVAL_GATE := --fail-under hybrid:hit@5=0.86 --fail-under hybrid:ndcg@10=0.78 --fail-under hybrid:mrr@10=0.80 \
 	--fail-under bm25:ndcg@10=0.75 --fail-under dense:ndcg@10=0.70 --fail-under recall@10=0.85 \
 	--fail-under citation_accuracy=0.69 --fail-under evidence_coverage=0.64 --fail-under answer_contains=0.70 \
-	--fail-under refusal_precision=0.70 --fail-under refusal_recall=0.65
+	--fail-under refusal_precision=0.72 --fail-under refusal_recall=0.84
 
 test: setup browser
 	$(BIN)/rag eval eval/sets/miit.jsonl --docs corpus/sample --out reports/eval-ci --quiet $(EVAL_GATE)

@@ -146,3 +146,26 @@ def test_warm_embeds_every_chunk_once_so_asks_hit_the_cache(sample_engine):
     misses = pipeline._CHUNK_INFO.misses
     sample_engine.ask("What SME financing measures were announced?")
     assert pipeline._CHUNK_INFO.misses == misses
+
+
+def test_quantity_questions_need_a_sentence_that_states_a_quantity():
+    from rag.answer.refusal import asks_quantity, lacks_asked_quantity, states_quantity
+
+    assert asks_quantity("How many measures did Xiao Yaqing introduce?")
+    assert asks_quantity("What relending interest rate did the central bank set?")
+    assert asks_quantity("Quel montant de prêts aux PME ?")
+    assert not asks_quantity("What SME financing measures were announced?")
+    assert states_quantity("introduced the four measures") and states_quantity("a goal of 600 billion yuan")
+    assert states_quantity("increased by 14. 1% and 6.5% respectively")
+    assert not states_quantity("since 2022, the economic operation of SMEs has started smoothly")
+    assert not states_quantity("reduce the loan interest rate for small firms")
+    assert lacks_asked_quantity("What relending interest rate was set?", ["reduce the loan interest rate"])
+    assert not lacks_asked_quantity("What relending interest rate was set?", ["cut the rate to 1.5%"])
+    assert not lacks_asked_quantity("Which provinces made statements?", ["Zhejiang and Henan spoke"])
+
+
+def test_rate_question_on_topic_but_without_the_figure_is_refused(sample_engine):
+    a = sample_engine.ask("What relending interest rate did the People's Bank of China set for small firms?")
+    assert a.refused and not a.citations and a.related
+    b = sample_engine.ask("How many policies and measures did the ministry issue to help SMEs resume production?")
+    assert not b.refused and any("20 policies" in c.text for c in b.citations)

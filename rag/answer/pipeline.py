@@ -171,7 +171,7 @@ def prepare(engine: "Engine", question: str, history: Sequence[tuple[str, str]],
     if not refused:
         picks = select.pick(scores, vecs, [c.doc_id for c in chunks], terms, s.max_points,
                             s.min_sentence_score, s.dedup_threshold)
-        refused = not picks
+        refused = not picks or refusal.lacks_asked_quantity(question, [sentences[i].text for i in picks])
     timings["answer"] = time.perf_counter() - t
     return Prepared(question, query, lang, hits, tuple(sentences), tuple(chunks), vecs, tuple(terms),
                     scores, ev, refused, tuple(picks), k, notice, timings)

@@ -11,6 +11,8 @@ measured error rates are recorded in that script's docstring.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 
@@ -26,3 +28,40 @@ class Evidence:
 def should_refuse(ev: Evidence, refuse_below: float) -> bool:
     """True when even the best sentence scores under the calibrated ``refuse_below``."""
     return ev.best_score < refuse_below
+
+
+# Expected-answer-type check: a question that asks for a quantity is only
+# answered when a chosen sentence states one. A sentence about the right topic
+# without the figure ("reduce the loan interest rate" for "what relending rate
+# did the central bank set?") is related, not an answer.
+_QUANTITY_Q = re.compile(
+    r"\b(how (many|much)|by how much|what (percentage|proportion|share|amount|sum|number|rate)|"
+    r"(growth|interest|tax|vat|unemployment|exchange) rate|combien|"
+    r"quel(le)?s? (est |sont |était )?(le |la |les )?(montant|taux|pourcentage|nombre|part|budget))\b",
+    re.I,
+)
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    "hundred|thousand|million|billion|trillion|dozen|half|double|"
+    "un|une|deux|trois|quatre|cinq|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent|mille|milliard|milliards"
+)
+_QUANTITY_A = re.compile(
+    rf"(\d+(?:[.,]\s?\d+)?\s*(%|percent|pour\s*cent|yuan|billion|million|trillion|times)|"
+    rf"(?<![\d/-])(?!(19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\d/-])|\b({_NUMBER_WORDS})\b)",
+    re.I,
+)
+
+
+def asks_quantity(question: str) -> bool:
+    """True for questions whose answer is a number, amount or rate."""
+    return bool(_QUANTITY_Q.search(question))
+
+
+def states_quantity(sentence: str) -> bool:
+    """True when a sentence states a number other than a bare year."""
+    return bool(_QUANTITY_A.search(sentence))
+
+
+def lacks_asked_quantity(question: str, sentences: list[str]) -> bool:
+    """True when the question asks for a quantity and none of the sentences gives one."""
+    return asks_quantity(question) and not any(states_quantity(s) for s in sentences)
