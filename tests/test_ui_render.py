@@ -57,3 +57,12 @@ def test_document_page_marks_the_span_and_escapes_the_rest():
                    date=None, content_hash="h")
     page = render.document_page(doc, 0, 3)
     assert '<mark id="hl">abc</mark>' in page and "&lt;script&gt;" in page and "<script>" not in page
+
+
+def test_statements_without_a_valid_citation_are_marked_unverified():
+    from rag.types import Answer
+
+    a = Answer(question="q", query="q", text="Loans grew. [1]\nRates fell to zero.", flagged=("Rates fell to zero.",),
+               generator="llm", notice=None)
+    md = render.answer_markdown(a)
+    assert "Not backed by a cited passage" in md and "Rates fell to zero" in md.split("Not backed")[1]

@@ -102,6 +102,10 @@ def answer_markdown(answer: Answer) -> str:
                     f"<sup class=\"cite\">[{c.n}]</sup> {escape_md(c.title or c.doc_id)} "
                     f"<small>({escape_md(_meta(c.date, c.lang))})</small>  "
                 )
+    if answer.flagged:
+        # Statements an LLM wrote without a valid citation: shown, but marked as unverified.
+        lines.append("\n<small>⚠️ Not backed by a cited passage:</small>")
+        lines.extend(f"<small>- {escape_md(f)}</small>" for f in answer.flagged)
     if answer.notice:
         lines.append(f"\n<small>ℹ️ {escape_md(answer.notice)}</small>")
     return "\n".join(lines)
