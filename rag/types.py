@@ -6,8 +6,13 @@ tuples, so that the shape of the data is checked in one place.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Sequence
+
+from .errors import InputError
+
+_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -159,6 +164,26 @@ class Filters:
     langs: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
+
+    @classmethod
+    def parse(cls, doc_ids: Sequence[str] | None = None, langs: Sequence[str] | None = None,
+              date_from: str | None = None, date_to: str | None = None,
+              labels: tuple[str, str] = ("date from", "date to")) -> "Filters":
+        """Filters from what a person typed; a partial "to" date includes the whole period it names.
+
+        ``labels`` name the two date inputs in the error message (CLI flags, UI fields).
+        Raises InputError for a date that is not ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+        """
+        dates: list[str | None] = []
+        for label, value in zip(labels, (date_from, date_to)):
+            value = (value or "").strip()
+            if value and not _DATE.fullmatch(value):
+                raise InputError(f"{label} must look like YYYY-MM-DD, YYYY-MM or YYYY, not {value!r}")
+            dates.append(value or None)
+        start, end = dates
+        if end and len(end) < 10:
+            end = end + "-12-31"[len(end) - 4 :]
+        return cls(tuple(doc_ids or ()), tuple(langs or ()), start, end)
 
     def empty(self) -> bool:
         return not (self.doc_ids or self.langs or self.date_from or self.date_to)

@@ -159,3 +159,13 @@ def test_filters_by_document_language_and_date(tmp_path):
     got = {h.chunk.doc_id for h in eng.search("loans", filters=Filters(date_from="2022-01-01", date_to="2022-12-31"))}
     assert got == {"b", "c"}
     assert eng.search("loans", filters=Filters(date_from="2030-01-01")) == []
+
+
+def test_filters_parse_widens_a_partial_to_date_and_names_the_bad_input():
+    from rag.types import Filters
+
+    assert Filters.parse(date_from="2022", date_to="2022").date_to == "2022-12-31"
+    assert Filters.parse(date_to="2022-09").date_to == "2022-09-31"
+    assert Filters.parse(["a"], ["fr"]).doc_ids == ("a",) and Filters.parse().empty()
+    with pytest.raises(InputError, match="--date-to must look like YYYY-MM-DD"):
+        Filters.parse(date_to="last week", labels=("--date-from", "--date-to"))

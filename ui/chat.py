@@ -7,10 +7,9 @@ at the UI edge, never a traceback.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator, Sequence
 
-from rag.errors import InputError, RagError
+from rag.errors import RagError
 from rag.types import Answer, Filters
 
 from . import render
@@ -21,24 +20,10 @@ EXAMPLES = (
     "What was said about building a strong manufacturing country?",
 )
 
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-
 
 def make_filters(doc_ids: Sequence[str] | None, langs: Sequence[str] | None, date_from: str, date_to: str) -> Filters | None:
     """Build ``Filters`` from the settings widgets; ``None`` when nothing restricts."""
-    dates = []
-    for label, value in (("from", date_from), ("to", date_to)):
-        value = (value or "").strip()
-        if value and not _DATE.match(value):
-            raise InputError(f"date {label} must look like 2022-09-22, 2022-09 or 2022, not {value!r}")
-        dates.append(value or None)
-    # A partial "to" date includes the whole period it names.
-    date_to_full = dates[1]
-    if date_to_full and len(date_to_full) < 10:
-        date_to_full = date_to_full + "-12-31"[len(date_to_full) - 4 :]
-    filters = Filters(
-        doc_ids=tuple(doc_ids or ()), langs=tuple(langs or ()), date_from=dates[0], date_to=date_to_full
-    )
+    filters = Filters.parse(doc_ids, langs, date_from, date_to)
     return None if filters.empty() else filters
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 
 from .common import build_settings, open_engine, print_json, read_batch
@@ -19,17 +18,9 @@ def add_search_options(p: argparse.ArgumentParser) -> None:
 
 
 def filters_from(args: argparse.Namespace):
-    from rag.errors import InputError
     from rag.types import Filters
 
-    for name in ("date_from", "date_to"):
-        v = getattr(args, name, None)
-        if v and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v):
-            raise InputError(f"--{name.replace('_', '-')} must look like YYYY-MM-DD, not {v!r}")
-    date_to = args.date_to
-    if date_to and len(date_to) < 10:  # a year or month bound includes its whole period
-        date_to = date_to + ("-12-31" if len(date_to) == 4 else "-31")
-    return Filters(tuple(args.doc or ()), tuple(args.lang or ()), args.date_from, date_to)
+    return Filters.parse(args.doc, args.lang, args.date_from, args.date_to, labels=("--date-from", "--date-to"))
 
 
 def register(sub, common: argparse.ArgumentParser) -> None:
