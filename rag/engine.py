@@ -9,7 +9,6 @@ half-updated index and the chat keeps working while indexing runs.
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -180,7 +179,9 @@ class Engine:
         return len(self.state().by_doc.get(doc_id, ()))
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,
-               filters: Filters | None = None) -> list[Hit]:
+               filters: Filters | None = None, embedder: Embedder | None = None) -> list[Hit]:
+        """Top-``k`` passages. ``embedder`` overrides the engine's own for this call (the
+        answer pipeline passes one that remembers the query vector it also scores with)."""
         if not query or not query.strip():
             raise InputError("empty query")
         s = self.settings
@@ -191,7 +192,7 @@ class Engine:
         if k < 1:
             raise InputError("k must be at least 1")
         state = self.state()
-        emb = None if mode == "bm25" else self.embedder
+        emb = None if mode == "bm25" else (embedder or self.embedder)
         return _search(state, emb, query.strip(), k, mode, filters, s.fusion, s.dense_weight,
                        s.rrf_k, s.candidates)
 
@@ -207,8 +208,3 @@ class Engine:
 
         return ask_stream(self, question, history, k=k, mode=mode, filters=filters)
 
-
-def timed(fn, *args, **kwargs):  # small helper for benchmarks
-    t = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t

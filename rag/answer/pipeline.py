@@ -103,21 +103,6 @@ class QueryMemo:
         return self._emb.embed_documents(texts, progress)
 
 
-def search(engine: "Engine", memo: QueryMemo, query: str, k: int, mode: str | None,
-           filters: Filters | None) -> list[Hit]:
-    """``engine.search`` with the query vector shared through ``memo`` (same checks, same scoring)."""
-    from rag.retrieve import search as _search
-
-    s = engine.settings
-    mode = mode or s.mode
-    if mode not in ("hybrid", "dense", "bm25"):
-        raise InputError(f"unknown search mode {mode!r} (use hybrid, dense or bm25)")
-    if k < 1:
-        raise InputError("k must be at least 1")
-    return _search(engine.state(), None if mode == "bm25" else memo, query.strip(), k, mode, filters,
-                   s.fusion, s.dense_weight, s.rrf_k, s.candidates)
-
-
 def prepare(engine: "Engine", question: str, history: Sequence[tuple[str, str]], k: int | None,
             mode: str | None, filters: Filters | None) -> Prepared:
     from .followup import rewrite_query
@@ -135,7 +120,7 @@ def prepare(engine: "Engine", question: str, history: Sequence[tuple[str, str]],
     memo = QueryMemo(engine.embedder)
     if k < 1:
         raise InputError("k must be at least 1")
-    hits = tuple(search(engine, memo, query, max(CANDIDATE_FACTOR * k, MIN_CANDIDATES), mode, filters))
+    hits = tuple(engine.search(query, max(CANDIDATE_FACTOR * k, MIN_CANDIDATES), mode, filters, embedder=memo))
     timings["retrieve"] = time.perf_counter() - t
 
     t = time.perf_counter()
