@@ -17,7 +17,7 @@ def allowed_rows(state: IndexState, filters: Filters | None) -> np.ndarray | Non
     return np.array([i for i, c in enumerate(state.chunks) if filters.accepts(c)], dtype=np.int64)
 
 
-def _top(scores: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
     """Positions (into ``rows``) of the ``n`` best scores, best first."""
     n = min(n, len(scores))
     if n <= 0:
@@ -34,7 +34,7 @@ def dense_candidates(state: IndexState, qvec: np.ndarray, rows: np.ndarray | Non
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep]
     sc = state.vectors[rows] @ qvec
-    order = _top(sc, rows, n)
+    order = _top(sc, n)
     return rows[order], sc[order]
 
 
@@ -60,7 +60,7 @@ def search(
         full = state.bm25.scores(query) if state.bm25 else np.zeros(len(state.chunks), np.float32)
         pool = rows if rows is not None else np.arange(len(state.chunks))
         sc = full[pool]
-        order = _top(sc, pool, k)
+        order = _top(sc, k)
         order = order[sc[order] > 0]  # a chunk sharing no term with the query is not a hit
         return _hits(state, pool[order], sc[order], "bm25")
     assert embedder is not None
@@ -74,7 +74,7 @@ def search(
     full_lex = state.bm25.scores(query) if state.bm25 else np.zeros(len(state.chunks), np.float32)
     pool = rows if rows is not None else np.arange(len(state.chunks))
     lex_pool = full_lex[pool]
-    l_ids = pool[_top(lex_pool, pool, n)] if lex_pool.any() else np.zeros(0, dtype=np.int64)
+    l_ids = pool[_top(lex_pool, n)] if lex_pool.any() else np.zeros(0, dtype=np.int64)
     cand = np.unique(np.concatenate([d_ids, l_ids]))
     dense_sc = state.vectors[cand] @ qvec
     lex_sc = full_lex[cand]

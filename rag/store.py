@@ -208,10 +208,8 @@ def load(index_dir: Path, model: str | None) -> IndexState:
         raise IndexMismatchError(
             f"index at {index_dir} is damaged ({exc}): run `rag index --rebuild`"
         ) from exc
-    if model is not None:
-        check_manifest(manifest, model, index_dir)
-    else:
-        check_manifest(manifest, manifest.get("model", ""), index_dir)
+    # With no model to compare, only the format is checked.
+    check_manifest(manifest, manifest.get("model", "") if model is None else model, index_dir)
     documents: dict[str, Document] = {}
     with (gen / "documents.jsonl").open(encoding="utf-8") as f:
         for line in f:
