@@ -45,7 +45,7 @@ EVAL_GATE := --fail-under hybrid:hit@5=0.86 --fail-under hybrid:ndcg@10=0.78 --f
 	--fail-under refusal_precision=0.72 --fail-under refusal_recall=0.84
 
 test: setup browser
-	$(BIN)/rag eval eval/sets/miit.jsonl --docs corpus/sample --out reports/eval-ci --quiet $(EVAL_GATE)
+	$(BIN)/rag eval eval/sets/miit.jsonl --docs rag/sample --out reports/eval-ci --quiet $(EVAL_GATE)
 	$(BIN)/python -m pytest -q
 
 bench: setup
@@ -54,7 +54,7 @@ bench: setup
 	$(BIN)/python bench/ui_load.py
 
 eval: setup
-	$(BIN)/rag eval eval/sets/miit.jsonl --docs corpus/sample --out reports/eval-miit
+	$(BIN)/rag eval eval/sets/miit.jsonl --docs rag/sample --out reports/eval-miit
 
 clean:
 	rm -rf $(VENV) index/default reports

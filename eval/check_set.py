@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m eval.check_set eval/sets/miit.jsonl corpus/sample
+    python -m eval.check_set eval/sets/miit.jsonl rag/sample
 
 On top of :func:`eval.schema.load_set` (schema, duplicate ids) this checks what
 authoring mistakes slip past the loader:

@@ -18,8 +18,22 @@ from .errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-SAMPLE_CORPUS = PROJECT_ROOT / "corpus" / "sample"
-DEFAULT_INDEX = PROJECT_ROOT / "index" / "default"
+# The sample corpus ships inside the package, so an installed wheel indexes it too.
+SAMPLE_CORPUS = Path(__file__).resolve().parent / "sample"
+
+
+def _default_index() -> Path:
+    """``index/default`` in a source checkout; the user's data directory once installed.
+
+    An installed package must never write next to its own code in site-packages.
+    """
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "index").is_dir():
+        return PROJECT_ROOT / "index" / "default"
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data_home / "rag-cite" / "index"
+
+
+DEFAULT_INDEX = _default_index()
 
 
 @dataclass(frozen=True)
