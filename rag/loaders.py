@@ -13,7 +13,8 @@ from typing import Iterable, Iterator
 
 from .cleaning import CLEANING_VERSION, clean_text
 from .errors import InputError, LoadError
-from .metadata import detect_language, extract_date, extract_title
+from .metadata import detect_language, extract_date, extract_title, is_junk_title
+from .pdftext import reflow
 from .types import Document
 
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
@@ -180,6 +181,7 @@ def load_file(path: Path, root: Path | None = None) -> Document:
         if not data.startswith(b"%PDF"):
             raise LoadError(name, "not a PDF file")
         raw, title_hint = _read_pdf(path)
+        raw = reflow(raw)
     else:
         raw = _decode(data, name)
         if kind == "html":
@@ -194,7 +196,7 @@ def load_file(path: Path, root: Path | None = None) -> Document:
     return Document(
         id=doc_id_for(path, root),
         source=name,
-        title=title_hint.strip() or extract_title(text, fallback=path.stem),
+        title=("" if is_junk_title(title_hint) else title_hint.strip()) or extract_title(text, fallback=path.stem),
         text=text,
         lang=detect_language(text),
         date=date or extract_date(text),

@@ -77,6 +77,25 @@ def _is_date_line(line: str) -> bool:
     )
 
 
+_JUNK_TITLE = re.compile(
+    r"^(?:about:blank|untitled(?:\s*\d*)?|document\s*\d*|new document|title|no title|none|null|"
+    r"slide\s*\d+|powerpoint presentation|presentation\d*|microsoft (?:word|powerpoint|excel)\b.*|"
+    r"(?:https?|file)://\S*|.*\.(?:docx?|pptx?|xlsx?|odt|pdf|rtf|txt|html?|tmp|indd|qxd)|[\W_\d]*)$",
+    re.IGNORECASE,
+)
+
+
+def is_junk_title(title: str) -> bool:
+    """A title that names the authoring tool, a file or nothing at all, not the document.
+
+    PDF metadata often holds "Microsoft Word - report.docx", "untitled" or
+    "about:blank" (printed from a browser); such a title is worse than the
+    document's own first heading.
+    """
+    t = " ".join(title.split())
+    return len(t) < 3 or bool(_JUNK_TITLE.match(t))
+
+
 def extract_title(text: str, fallback: str = "", max_len: int = 160) -> str:
     """A title for the document: a short heading line near the top, else its first sentence.
 
