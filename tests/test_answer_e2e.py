@@ -67,3 +67,28 @@ def test_filters_restrict_citations_to_chosen_documents(sample_engine):
 def test_empty_question_is_an_input_error(sample_engine):
     with pytest.raises(InputError):
         sample_engine.ask("   ")
+
+
+def test_measure_question_quotes_that_numbered_item(sample_engine):
+    ans = sample_engine.ask("What did measure 9 say?")
+    assert not ans.refused
+    assert ans.citations[0].text.startswith("Strengthen financing guarantee services.")
+    assert "May 9" not in ans.text
+
+
+def test_measures_beyond_the_end_of_the_list_are_refused(sample_engine):
+    ans = sample_engine.ask("What do measures 19 and 20 of the February notice on helping SMEs resume production say?")
+    assert ans.refused and not ans.citations
+
+
+def test_uploaded_pdf_answers_how_much_with_the_figure_first_under_its_real_title(writable_engine, tmp_path):
+    from .pdf_support import HERON_HEADING, heron_pdf
+
+    pdf = heron_pdf(tmp_path / "heron.pdf")
+    writable_engine.add([pdf])
+    ans = writable_engine.ask("How much will the Heron bridge repairs cost?")
+    assert not ans.refused
+    first = ans.citations[0]
+    assert "45 million yuan" in first.text and first.text.startswith("The inspection found")
+    assert first.title == HERON_HEADING
+    assert ans.text.split("\n")[1].startswith("- The inspection found corrosion")

@@ -16,7 +16,7 @@ import numpy as np
 from rag.errors import InputError
 from rag.types import Answer, Chunk, Filters, Hit
 
-from . import compose, refusal, select
+from . import compose, intent, refusal, select
 from .cache import LRU
 from .sentences import Sentence, sentences_in, split_sentences
 from .terms import content_terms, question_lang
@@ -141,22 +141,52 @@ def prepare(engine: "Engine", question: str, history: Sequence[tuple[str, str]],
             vec_parts.append(info.vecs[i])
             terms.append(info.terms[i])
             headings.append(info.headings[i])
+    items = intent.asked_items(question)
+    if items:
+        found = _item_sentences(engine, hits, items)
+        for sent, chunk in found:
+            if (chunk.doc_id, sent.start) not in seen:
+                seen.add((chunk.doc_id, sent.start))
+                sentences.append(sent)
+                chunks.append(chunk)
+                vec_parts.append(engine.embedder.embed_documents([sent.text])[0])
+                terms.append(content_terms(sent.text, chunk.lang))
+                headings.append(select.is_heading(sent.text))
     dim = engine.embedder.dim
     vecs = np.stack(vec_parts) if vec_parts else np.zeros((0, dim), np.float32)
     qvec = memo.embed_queries([query.strip()])[0]
     qterms = content_terms(query, lang)
     scores, cos, cov = select.score_sentences(qvec, vecs, qterms, terms, headings)
-    if len(scores):
+    # Headings, the document's title and bylines are never points, and never count as evidence.
+    eligible = np.array([not headings[i] and not select.is_label(sentences[i].text, chunks[i].title)
+                         and not select.is_byline(sentences[i].text) for i in range(len(sentences))], dtype=bool)
+    scores = np.where(eligible, scores, -1.0).astype(np.float32) if len(scores) else scores
+    if len(scores) and eligible.any():
         b = int(np.argmax(scores))
-        ev = refusal.Evidence(float(scores[b]), float(cos.max()), float(cov.max()))
+        ev = refusal.Evidence(float(scores[b]), float(cos[eligible].max()), float(cov[eligible].max()))
     else:
         ev = refusal.Evidence(0.0, 0.0, 0.0)
-    refused = refusal.should_refuse(ev, s.refuse_below)
     picks: list[int] = []
-    if not refused:
-        picks = select.pick(scores, vecs, [c.doc_id for c in chunks], terms, s.max_points,
-                            s.min_sentence_score, s.dedup_threshold)
-        refused = not picks or refusal.lacks_asked_quantity(question, [sentences[i].text for i in picks])
+    if items:
+        # "What did measure 9 say?": the numbered item itself, or a refusal when no document has it.
+        wanted = {(c.doc_id, s.start) for s, c in found}
+        picks = [i for i in range(len(sentences)) if (chunks[i].doc_id, sentences[i].start) in wanted][: s.max_points]
+        refused = not picks
+    else:
+        refused = refusal.should_refuse(ev, s.refuse_below)
+        if not refused:
+            picks = select.pick(scores, vecs, [c.doc_id for c in chunks], terms, s.max_points,
+                                s.min_sentence_score, s.dedup_threshold)
+            texts = [sentences[i].text for i in picks]
+            refused = (not picks or refusal.lacks_asked_quantity(question, texts)
+                       or refusal.misses_key_facts(question, [x.text for x in sentences]))
+            picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
+            texts = [sentences[i].text for i in picks]
+            if not refused and refusal.asks_quantity(question):
+                states = refusal.states_amount if refusal.asks_amount(question) else refusal.states_quantity
+                picks = select.lead_first(picks, [states(x) for x in texts])
+            elif not refused and intent.asks_date(question):
+                picks = select.lead_first(picks, [intent.states_date(x) for x in texts])
     timings["answer"] = time.perf_counter() - t
     return Prepared(question, query, lang, hits, tuple(sentences), tuple(chunks), vecs, tuple(terms),
                     scores, ev, refused, tuple(picks), k, notice, timings)
@@ -180,6 +210,30 @@ def extractive_answer(p: Prepared) -> Answer:
     from dataclasses import replace
 
     return replace(answer, timings=timings)
+
+
+def _item_sentences(engine: "Engine", hits: Sequence[Hit], items: Sequence[int]) -> list[tuple[Sentence, Chunk]]:
+    """The sentences of numbered items ``items`` in the best-ranked document that has all of them.
+
+    Documents are tried in retrieval order; a document whose list stops before
+    the asked number does not answer ("measures 19 and 20" of an 18-item list).
+    """
+    state = engine.state()
+    for doc_id in dict.fromkeys(h.chunk.doc_id for h in hits):
+        doc = engine.document(doc_id)
+        sents = _DOC_SENTENCES.get((doc.id, doc.content_hash), lambda: split_sentences(doc.text))
+        numbered = [x for x in sents if x.number in items]
+        if not {x.number for x in numbered if x.item} >= set(items):
+            continue
+        doc_chunks = [state.chunks[i] for i in state.by_doc.get(doc_id, [])]
+        out: list[tuple[Sentence, Chunk]] = []
+        for n in items:
+            for x in [x for x in numbered if x.number == n][:2]:  # the item's opening sentence and the next
+                chunk = next((c for c in doc_chunks if c.start <= x.start and x.end <= c.end), None)
+                if chunk is not None:
+                    out.append((x, chunk))
+        return out
+    return []
 
 
 def warm(engine: "Engine", limit: int = 4000) -> int:

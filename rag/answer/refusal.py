@@ -62,6 +62,59 @@ def states_quantity(sentence: str) -> bool:
     return bool(_QUANTITY_A.search(sentence))
 
 
+_AMOUNT_Q = re.compile(
+    r"\b(how much|cost|costs|price|budget|amount|spend|spent|invest\w*|fund(?:s|ing)?|loans?|"
+    r"combien (?:coûte|co[uû]tent|d'argent)|montant|co[uû]t|prix|budget|financement)\b",
+    re.I,
+)
+_AMOUNT_A = re.compile(
+    r"([$€£¥]\s?\d|\d[\d,.]*\s?(%|percent|pour\s?cent|yuan|rmb|cny|dollars?|usd|euros?|eur|"
+    r"billion|million|trillion|thousand|milliards?|millions?|mille))",
+    re.I,
+)
+
+
+def asks_amount(question: str) -> bool:
+    """A quantity question about money or a share ("how much will it cost"), not a count."""
+    return asks_quantity(question) and bool(_AMOUNT_Q.search(question))
+
+
+def states_amount(sentence: str) -> bool:
+    """True when a sentence states a figure with a unit, a currency or a scale word."""
+    return bool(_AMOUNT_A.search(sentence))
+
+
 def lacks_asked_quantity(question: str, sentences: list[str]) -> bool:
     """True when the question asks for a quantity and none of the sentences gives one."""
     return asks_quantity(question) and not any(states_quantity(s) for s in sentences)
+
+
+_NUM = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
+
+
+def misses_key_facts(question: str, candidates: list[str]) -> bool:
+    """True when the question names a number or a person that no retrieved sentence contains.
+
+    "What was decided at the meeting on June 3?" is a near miss when the
+    passages are about other dates: on-topic, so the scores look fine, but the
+    documents do not say. Numbers match as written ("27" in "27 mai" answers
+    "May 27"); names match without case or accents.
+    """
+    from .intent import key_names, key_numbers
+
+    nums = key_numbers(question)
+    names = key_names(question)
+    if not nums and not names:
+        return False
+    text = " ".join(candidates)
+    have = {n.lstrip("0") or "0" for n in _NUM.findall(text)}
+    if nums - have:
+        return True
+    folded = _fold(text)
+    return any(_fold(name) not in folded for name in names)

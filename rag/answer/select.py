@@ -13,6 +13,7 @@ pays a small penalty, so a broad question is answered from several documents.
 from __future__ import annotations
 
 import math
+import re
 from typing import Sequence
 
 import numpy as np
@@ -48,6 +49,64 @@ def is_heading(text: str) -> bool:
     """A short line with no closing punctuation: a title, not a statement."""
     t = text.rstrip()
     return len(t.split()) <= 12 and not t.endswith((".", "!", "?", ";", "。", "»", "\"", "”"))
+
+
+def _norm(text: str) -> str:
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+
+
+def is_title(text: str, title: str) -> bool:
+    """The document's title (or most of it) repeated as a sentence."""
+    a, b = _norm(text), _norm(title)
+    if not a or not b:
+        return False
+    if a == b or b.startswith(a):
+        return True
+    return a.startswith(b) and len(a) <= 1.2 * len(b)
+
+
+_CLOSING = (".", "!", "?", ";", "。", "»", "\"", "”")
+
+
+def is_label(text: str, title: str) -> bool:
+    """A title that labels rather than states ("Ministry of X: To ensure stable growth"): never a point.
+
+    Many news documents take their first sentence as title ("Le 27 mai, le
+    Ministère … a tenu une téléconférence."); such a title states a fact and
+    stays a candidate, though it may not lead the answer (see :func:`title_not_first`).
+    """
+    if not is_title(text, title):
+        return False
+    t = text.rstrip()
+    return not t.endswith(_CLOSING) and (":" in t or "：" in t or len(t.split()) <= 12)
+
+
+def title_not_first(picks: Sequence[int], titles: Sequence[bool]) -> list[int]:
+    """Answers lead with the answer: a title-sentence leading the points moves behind the next one."""
+    if len(picks) >= 2 and titles[0] and not titles[1]:
+        return [picks[1], picks[0], *picks[2:]]
+    return list(picks)
+
+
+_BYLINE = re.compile(
+    r"^\W*(source|author|authors|editor|editors|responsible editor|reporter|by|photo|photographer|"
+    r"auteur|auteurs|rédacteur|rédactrice|journaliste|crédit|publié|published|posted|updated|"
+    r"release date|date de publication|views?|vues?|tel|tél|fax|e-?mail|contact)\b\s*[:：]?",
+    re.I,
+)
+
+
+def is_byline(text: str) -> bool:
+    """Bylines, sources, contact and publication lines: metadata, never answer points."""
+    return bool(_BYLINE.match(text.strip())) and len(text.split()) <= 25
+
+
+def lead_first(picks: Sequence[int], satisfies: Sequence[bool]) -> list[int]:
+    """Move the best pick that states what the question asks for (a figure, a date) to the front."""
+    for pos, i in enumerate(picks):
+        if satisfies[pos]:
+            return [i, *picks[:pos], *picks[pos + 1 :]]
+    return list(picks)
 
 
 def score_sentences(

@@ -27,12 +27,17 @@ HEADING_WORDS = 8  # a list item's first sentence this short is a heading
 
 @dataclass(frozen=True)
 class Sentence:
-    """``text == document_text[start:end]``; ``item`` is true for a list item's opening sentence."""
+    """``text == document_text[start:end]``; ``item`` is true for a list item's opening sentence.
+
+    ``number`` is the item's arabic number ("9. Strengthen financing…" → 9) on every
+    sentence of a numbered list item, so "what did measure 9 say?" can find them all.
+    """
 
     text: str
     start: int
     end: int
     item: bool = False
+    number: int | None = None
 
 
 def _is_break(line: str, m: re.Match[str]) -> bool:
@@ -58,16 +63,18 @@ def _split_line(line: str, base: int) -> list[Sentence]:
     marker = _MARKER.match(line)
     pos = marker.end() if marker else 0
     item = marker is not None
+    digits = re.match(r"\(?(\d{1,3})", line) if marker else None
+    number = int(digits.group(1)) if digits else None
     for m in _END.finditer(line):
         if m.end() <= pos or not _is_break(line, m):
             continue
-        out.append(Sentence(line[pos:m.end()], base + pos, base + m.end(), item and not out))
+        out.append(Sentence(line[pos:m.end()], base + pos, base + m.end(), item and not out, number))
         pos = m.end()
         while pos < len(line) and line[pos].isspace():
             pos += 1
     rest = line[pos:].rstrip()
     if rest.strip():
-        out.append(Sentence(rest, base + pos, base + pos + len(rest), item and not out))
+        out.append(Sentence(rest, base + pos, base + pos + len(rest), item and not out, number))
     return out
 
 
@@ -78,9 +85,10 @@ def _clauses(s: Sentence) -> list[Sentence]:
     out, pos = [], 0
     for m in re.finditer(r"[;；]\s+", s.text):
         if m.end() - pos >= 80:
-            out.append(Sentence(s.text[pos:m.start() + 1], s.start + pos, s.start + m.start() + 1, s.item and not out))
+            out.append(Sentence(s.text[pos:m.start() + 1], s.start + pos, s.start + m.start() + 1,
+                                s.item and not out, s.number))
             pos = m.end()
-    out.append(Sentence(s.text[pos:], s.start + pos, s.end, s.item and not out))
+    out.append(Sentence(s.text[pos:], s.start + pos, s.end, s.item and not out, s.number))
     return out
 
 
@@ -97,7 +105,7 @@ def split_sentences(text: str) -> list[Sentence]:
             if len(parts) >= 2 and parts[0].item and len(parts[0].text.split()) <= HEADING_WORDS:
                 first, second = parts[0], parts[1]
                 joined = text[first.start:second.end]
-                parts = [Sentence(joined, first.start, second.end, True), *parts[2:]]
+                parts = [Sentence(joined, first.start, second.end, True, first.number), *parts[2:]]
             sents.extend(parts)
         offset += len(line) + 1
     return sents

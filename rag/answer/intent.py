@@ -1,0 +1,105 @@
+"""What a question asks for, read from its words. Pure.
+
+* a numbered item: "What did measure 9 say?", "measures 19 and 20", "article 3",
+  "mesure 9", "les mesures 19 et 20" → the item numbers;
+* a quantity ("how much", "combien") or a date ("when", "quand") → the lead
+  point must state one;
+* the numbers and names it depends on: a question about "the meeting on
+  June 3" is not answered by a passage about May 27 (near-miss unanswerables).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["asked_items", "asks_date", "states_date", "key_numbers", "key_names"]
+
+_ITEM_WORDS = (
+    r"measures?|items?|articles?|points?|paragraphs?|clauses?|provisions?|sections?|policies|policy|"
+    r"mesures?|articles?|alinéas?|paragraphes?|dispositions?"
+)
+_NUM_LIST = r"\d{1,3}(?:\s*(?:,|and|et|&|or|ou|to|à|-|–)\s*\d{1,3})*"
+_ITEM_REF = re.compile(rf"\b(?:{_ITEM_WORDS})\s*(?:n[o°º]\.?\s*|number\s+|numéro\s+|#\s*)?({_NUM_LIST})\b", re.I)
+_ORDINAL_REF = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th|e|ème|er)\s+(?:measure|item|article|point|mesure)\b", re.I)
+
+
+def asked_items(question: str) -> tuple[int, ...]:
+    """Item numbers the question asks about, in order ("measures 19 and 20" → (19, 20))."""
+    nums: list[int] = []
+    for m in _ITEM_REF.finditer(question):
+        group = m.group(1)
+        rng = re.fullmatch(r"(\d{1,3})\s*(?:to|à|-|–)\s*(\d{1,3})", group)
+        if rng and int(rng.group(1)) < int(rng.group(2)) <= int(rng.group(1)) + 20:
+            nums.extend(range(int(rng.group(1)), int(rng.group(2)) + 1))
+        else:
+            nums.extend(int(n) for n in re.findall(r"\d{1,3}", group))
+    nums.extend(int(m.group(1)) for m in _ORDINAL_REF.finditer(question))
+    return tuple(dict.fromkeys(nums))
+
+
+_DATE_Q = re.compile(
+    r"\b(when|what (?:date|day|month|year)|on which (?:date|day)|since when|how long ago|"
+    r"quand|quelle (?:date|année|journée)|à quelle date|en quelle année|quel jour)\b",
+    re.I,
+)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
+)
+_DATE_A = re.compile(
+    rf"\b(?:(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?|"
+    rf"(?:in|en|since|depuis|from|by|until|before|after)\s+(?:{_MONTHS})|(?:19|20)\d\d[-/.]\d{{1,2}}|"
+    rf"(?:first|second|third|fourth) quarter|a few days ago|this year|last year|il y a)\b",
+    re.I,
+)
+
+
+def asks_date(question: str) -> bool:
+    """True for "when" questions, in English or French."""
+    return bool(_DATE_Q.search(question))
+
+
+def states_date(sentence: str) -> bool:
+    """True when a sentence states a date, a month or a year."""
+    return bool(_DATE_A.search(sentence))
+
+
+def key_numbers(question: str) -> frozenset[str]:
+    """Numbers the question depends on, other than the item numbers it asks for.
+
+    "What was announced on 3 June 2021?" → {"3", "2021"}; "measure 9" is an item, not a key number.
+    """
+    without_items = _ORDINAL_REF.sub(" ", _ITEM_REF.sub(" ", question))
+    return frozenset(n.lstrip("0") or "0" for n in re.findall(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])", without_items))
+
+
+_NAME = re.compile(r"\b([A-ZÀ-Ý][a-zà-ÿ]+(?:[- ][A-ZÀ-Ý][a-zà-ÿ]+)+)\b")
+# Capitalised phrases that are not names: institutions, places, months and question openers
+# the documents spell in other words or in another language.
+_NOT_NAME_WORDS = frozenset(
+    """what which who whom whose when where why how did does do is are was were the a an in on of for
+    and to by from with at as le la les des du de et en quel quelle quels quelles qui que quand comment
+    ministry minister ministre ministère vice state council office bureau department government central
+    national provincial china chinese république people industry information technology industrie
+    technologies commission development reform committee general conference conférence meeting
+    february january march april may june july august september october november december
+    janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+    monday tuesday wednesday thursday friday saturday sunday small medium sized enterprises sme smes
+    notice circular plan""".split()
+)
+
+
+def key_names(question: str) -> tuple[str, ...]:
+    """Multi-word proper names in the question ("Li Wei", "Zhang Jianhua"), not institutions.
+
+    Only names of two or more capitalised words count: one capitalised word is
+    too often a sentence opener or an institution named differently in the documents.
+    """
+    out: list[str] = []
+    for m in _NAME.finditer(question):
+        words = re.split(r"[- ]", m.group(1))
+        if any(w.lower() in _NOT_NAME_WORDS for w in words):
+            continue
+        out.append(m.group(1))
+    return tuple(out)

@@ -1,0 +1,85 @@
+"""What a question asks for, and the selection rules that follow from it (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import intent, refusal, select
+from rag.answer.sentences import split_sentences
+
+
+@pytest.mark.parametrize("question, items", [
+    ("What did measure 9 say?", (9,)),
+    ("What do measures 19 and 20 of the February notice say?", (19, 20)),
+    ("Que dit la mesure 9 ?", (9,)),
+    ("Que disent les mesures 3 et 4 ?", (3, 4)),
+    ("What does item 3 require?", (3,)),
+    ("Summarise measures 5 to 7", (5, 6, 7)),
+    ("What does the 2nd measure say?", (2,)),
+    ("What happened on May 9?", ()),
+    ("How many measures were issued in 2020?", ()),
+])
+def test_item_numbers_are_read_from_the_question(question, items):
+    assert intent.asked_items(question) == items
+
+
+def test_numbered_list_items_carry_their_number_on_every_sentence():
+    text = "Intro line.\n8 Increase credit support. Banks must not cut loans.\n9. Strengthen guarantees. More text."
+    by_number = {}
+    for s in split_sentences(text):
+        by_number.setdefault(s.number, []).append(s.text)
+    assert by_number[8] == ["Increase credit support. Banks must not cut loans."]
+    assert by_number[9] == ["Strengthen guarantees. More text."]
+    assert by_number[None] == ["Intro line."]
+
+
+def test_on_may_9_is_a_key_number_not_an_item():
+    assert intent.key_numbers("What happened on May 9?") == {"9"}
+    assert intent.key_numbers("What did measure 9 say?") == frozenset()
+
+
+def test_near_miss_questions_naming_absent_numbers_or_people_are_refused():
+    passages = ["Le 27 mai, le Ministère a tenu une téléconférence.", "Xiao Yaqing a prononcé un discours."]
+    assert not refusal.misses_key_facts("Who spoke at the May 27 teleconference?", passages)
+    assert refusal.misses_key_facts("Who spoke at the June 3 teleconference?", passages)
+    assert not refusal.misses_key_facts("What did Xiao Yaqing say?", passages)
+    assert refusal.misses_key_facts("What did Li Wei say at the teleconference?", passages)
+    assert not refusal.misses_key_facts("What did the Ministry of Industry announce?", passages)
+
+
+def test_date_questions_and_sentences_are_recognised_in_both_languages():
+    assert intent.asks_date("When was the teleconference held?")
+    assert intent.asks_date("Quand la téléconférence a-t-elle eu lieu ?")
+    assert not intent.asks_date("Who spoke at the teleconference?")
+    assert intent.states_date("Le 27 mai, le Ministère a tenu une téléconférence.")
+    assert intent.states_date("On February 9, the ministry issued a notice.")
+    assert not intent.states_date("The ministry issued a notice to help enterprises.")
+
+
+def test_label_titles_are_never_points_but_sentence_titles_may_be():
+    title = "Ministry of Industry and Information Technology: To ensure stable growth in the second quarter of industry"
+    assert select.is_label(title, title)
+    fr = "Le 27 mai, le Ministère de l’industrie a tenu une téléconférence pour stimuler l’économie industrielle."
+    assert not select.is_label(fr, fr[:100] + "…")
+    assert select.is_title(fr, fr[:100] + "…")
+
+
+def test_bylines_are_never_points():
+    assert select.is_byline("Source: Ministry of Industry and Information Technology")
+    assert select.is_byline("Responsible editor: Zhang San")
+    assert not select.is_byline("The source of the funds is the central budget, allocated by province.")
+
+
+def test_answers_lead_with_the_sentence_that_states_what_was_asked():
+    assert select.lead_first([4, 7, 9], [False, True, True]) == [7, 4, 9]
+    assert select.lead_first([4, 7], [False, False]) == [4, 7]
+    assert select.title_not_first([1, 2, 3], [True, False, False]) == [2, 1, 3]
+    assert select.title_not_first([1, 2], [False, True]) == [1, 2]
+
+
+def test_how_much_questions_want_an_amount_not_a_count():
+    assert refusal.asks_amount("How much will the Heron bridge repairs cost?")
+    assert not refusal.asks_amount("How many measures were issued?")
+    assert refusal.states_amount("repairs costing 45 million yuan")
+    assert refusal.states_amount("increased by 6.5%")
+    assert not refusal.states_amount("cracks were found in two of its supporting piers")
