@@ -93,14 +93,18 @@ class Engine:
             raise
 
     def _load_docs(self, paths: Iterable[str | Path], on_progress: Progress | None) -> tuple[list[Document], list[tuple[str, str]]]:
-        files = list(iter_files(paths))
+        follow = self.settings.follow_symlinks
+        files = list(iter_files(paths, follow_symlinks=follow))
         docs: dict[str, Document] = {}
         skipped: list[tuple[str, str]] = []
         for n, (f, root) in enumerate(files):
             try:
-                doc = load_file(f, root)
+                doc = load_file(f, root, follow_symlinks=follow)
             except LoadError as exc:
                 skipped.append((exc.path, exc.reason))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad file (a parser bug, a bomb) must not abort the run
+                skipped.append((str(f), f"unexpected error ({type(exc).__name__}: {exc})"))
                 continue
             if doc.id in docs and docs[doc.id].source != doc.source:
                 import hashlib

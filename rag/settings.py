@@ -33,6 +33,7 @@ class Settings:
     chunk_overlap: int = 150
     batch_size: int = 32
     device: str = "cpu"
+    follow_symlinks: bool = False  # index files that symlinks in a folder point to outside it
 
     # Retrieval
     k: int = 5
