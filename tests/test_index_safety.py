@@ -232,3 +232,57 @@ def test_index_dir_under_a_regular_file_is_one_line(tmp_path, capsys):
     assert main(["index", str(corpus), "--index-dir", str(bad), "--model", MODEL]) == 2
     line = capsys.readouterr().err.strip()
     assert str(bad) in line and "\n" not in line and "Traceback" not in line
+
+
+# -- invariants that must keep holding: kill -9 mid-build, concurrent writers in processes --------
+
+def _python(code: str, *args: str):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+_SLOW_SAVE = """
+import sys, time, pathlib
+from rag import manifest
+from rag.engine import Engine
+from rag.settings import Settings
+real = manifest.Manifest.write
+def stalled(self, gen):
+    out = real(self, gen)
+    pathlib.Path(sys.argv[3]).write_text("writing")
+    time.sleep(120)
+    return out
+manifest.Manifest.write = stalled
+Engine(Settings(index_dir=sys.argv[1], model="hashing-64")).add([sys.argv[2]])
+"""
+
+
+def test_kill_9_mid_build_leaves_the_previous_index_usable(index_copy, tmp_path):
+    import signal
+    import time
+
+    flag = tmp_path / "flag"
+    proc = _python(_SLOW_SAVE, str(index_copy), str(_extra(tmp_path, "new.txt", "Fisheries quotas")), str(flag))
+    deadline = time.time() + 60
+    while not flag.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert flag.exists(), proc.communicate()[1].decode()[-2000:]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert {d.id for d in _engine(index_copy).documents()} == {"loans", "energy", "roads"}
+    assert _engine(index_copy).add([_extra(tmp_path, "later.txt", "Rail freight")]).documents == 4
+    assert not [p for p in index_copy.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_concurrent_cli_adds_in_two_processes_lose_nothing(index_copy, tmp_path):
+    code = "import sys; from rag.cli import main; sys.exit(main(sys.argv[1:]))"
+    procs = [_python(code, "index", "--add", str(_extra(tmp_path, f"p{i}.txt", f"Topic {i} of process")),
+                     "--index-dir", str(index_copy), "--model", MODEL, "--quiet") for i in range(3)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()[-2000:]
+    assert {d.id for d in _engine(index_copy).documents()} == {"loans", "energy", "roads", "p0", "p1", "p2"}
