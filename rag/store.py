@@ -4,7 +4,8 @@ Layout of ``index_dir``::
 
     CURRENT                 name of the live generation (replaced atomically)
     gen-<time>-<rand>/      one complete index
-        manifest.json       format, model, dimension, chunking, fingerprint, counts, versions
+        manifest.json       format, model, dimension, chunking, fingerprint, counts, versions,
+                            sha256 of every other file (written last; see rag/manifest.py)
         documents.jsonl     documents with their cleaned text
         chunks.jsonl        chunks (offsets into the cleaned text)
         vectors.npy         normalised float32 chunk embeddings (row i = chunk i)
