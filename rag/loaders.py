@@ -72,7 +72,8 @@ def doc_id_for(path: Path, root: Path) -> str:
 def _utf16(data: bytes) -> str | None:
     """The UTF-16 encoding of ``data`` when its BOM or its zero bytes say so, else None.
 
-    Without a BOM, text in a Latin script has a zero in (nearly) every other byte.
+    Without a BOM, text in a Latin script has a zero in (nearly) every other byte and
+    mostly printable ASCII in the others (``\\x00\\xff`` repeated is binary, not "ÿÿÿ").
     """
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
         return None  # UTF-32: not supported
@@ -83,9 +84,12 @@ def _utf16(data: bytes) -> str | None:
         return None
     even, odd = sample[0::2], sample[1::2]
     zeros_even, zeros_odd = even.count(0) / len(even), odd.count(0) / len(odd)
-    if zeros_odd > 0.3 and zeros_even < 0.02:
+    def ascii_text(half: bytes) -> bool:
+        return sum(9 <= c < 127 for c in half) > 0.7 * len(half)
+
+    if zeros_odd > 0.3 and zeros_even < 0.02 and ascii_text(even):
         return "utf-16-le"
-    if zeros_even > 0.3 and zeros_odd < 0.02:
+    if zeros_even > 0.3 and zeros_odd < 0.02 and ascii_text(odd):
         return "utf-16-be"
     return None
 
