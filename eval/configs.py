@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 from rag.embed import Embedder
 from rag.errors import ConfigError
 from rag.settings import Settings
+from rag.settings import check as check_settings
 from rag.types import Document
 
 __all__ = [
@@ -80,6 +81,10 @@ def build_configs(base: Settings, specs: Sequence[str]) -> list[RunConfig]:
             raise ConfigError(f"--config {name}: chunk_size must be >= 50 and larger than chunk_overlap")
         if settings.k < 1:
             raise ConfigError(f"--config {name}: k must be at least 1")
+        try:
+            check_settings(settings)
+        except ConfigError as exc:
+            raise ConfigError(f"--config {name}: {exc}") from exc
         configs.append(RunConfig(name, tuple(sorted(overrides.items())), settings))
     return configs
 

@@ -70,12 +70,13 @@ class EnginePool:
 
     def _ensure_index(self, eng: Engine) -> None:
         from rag import store
-        from rag.cleaning import CLEANING_VERSION
+        from rag.errors import IndexCorruptError, IndexMismatchError
 
-        manifest = store.read_manifest(eng.index_dir) or {}
-        want = {"model": eng.model_name, "chunk_size": eng.settings.chunk_size,
-                "chunk_overlap": eng.settings.chunk_overlap, "fingerprint": self.fingerprint,
-                "format_version": store.FORMAT_VERSION, "cleaning_version": CLEANING_VERSION}
-        if all(manifest.get(k) == v for k, v in want.items()):
+        try:
+            manifest = store.read_manifest(eng.index_dir)
+        except (IndexCorruptError, IndexMismatchError):
+            manifest = None  # a damaged or older cache is rebuilt below
+        if (manifest is not None and manifest.reusable_for(eng.settings, eng.model_name)
+                and manifest.fingerprint == self.fingerprint):
             return  # the cached build is current
         eng.index_documents(self.documents, progress=self.progress)

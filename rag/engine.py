@@ -4,6 +4,11 @@ An Engine holds the loaded index in memory. Writers (index/add/remove) build a
 complete new state, save it atomically, then swap the reference; readers
 (search/ask) take the reference once per call, so a search never sees a
 half-updated index and the chat keeps working while indexing runs.
+
+Other writers exist (a `rag index --add` while `rag serve` runs, a second
+Engine): readers reload when ``CURRENT`` names another generation, and
+writers re-read the latest generation under the lock and apply their change
+on top of it, so no writer drops what another wrote.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from . import store
 from .embed import Embedder, load_embedder
-from .errors import EmptyCorpusError, InputError, LoadError, RagError
+from .errors import EmptyCorpusError, IndexCorruptError, IndexMismatchError, InputError, LoadError
 from .indexer import build_state
 from .loaders import iter_files, load_file
 from .retrieve import search as _search
@@ -51,40 +56,55 @@ class Engine:
         return self._embedder
 
     def state(self) -> store.IndexState:
-        """The loaded index (raises IndexMissingError / IndexMismatchError)."""
+        """The current index, reloaded when another writer replaced it since it was loaded.
+
+        Raises IndexMissingError, IndexMismatchError or IndexCorruptError.
+        """
         st = self._state
-        if st is None:
+        name = store.current_name(self.index_dir)
+        if st is None or name is None or Path(st.path).name != name:
             with self._load_lock:
-                if self._state is None:
-                    self._state = store.load(self.index_dir, self.model_name)
                 st = self._state
+                if st is None or Path(st.path).name != store.current_name(self.index_dir):
+                    st = self._state = store.load(self.index_dir, self.model_name)
         return st
 
     def has_index(self) -> bool:
-        return store.current_generation(self.index_dir) is not None
+        """Whether an index (possibly damaged: loading says how) exists in ``index_dir``."""
+        d = self.index_dir
+        return (d / "CURRENT").exists() or (d.is_dir() and any(p.name.startswith("gen-") for p in d.iterdir()))
 
     # -- writing -----------------------------------------------------------
-    def _existing(self) -> store.IndexState | None:
-        if self._state is not None:
-            return self._state
-        if not self.has_index():
-            return None
+    def _latest(self, tolerate_damage: bool = False) -> store.IndexState | None:
+        """The generation on disk now (call under the write lock), reloaded if another writer
+        replaced the one in memory. With ``tolerate_damage`` (a full re-index from the
+        files) an index that is damaged or of another format counts as none."""
         try:
+            name = store.current_name(self.index_dir)
+            if name is None:
+                return None
+            st = self._state
+            if st is not None and Path(st.path).name == name:
+                return st
             return store.load(self.index_dir, None)
-        except (RagError, OSError, ValueError, KeyError, TypeError):
-            # An index of another format, or one damaged outside our atomic writes,
-            # cannot be reused: the write that follows rebuilds it from the files.
-            return None
+        except (IndexCorruptError, IndexMismatchError):
+            if tolerate_damage:
+                return None
+            raise
 
     def _load_docs(self, paths: Iterable[str | Path], on_progress: Progress | None) -> tuple[list[Document], list[tuple[str, str]]]:
-        files = list(iter_files(paths))
+        follow = self.settings.follow_symlinks
+        files = list(iter_files(paths, follow_symlinks=follow))
         docs: dict[str, Document] = {}
         skipped: list[tuple[str, str]] = []
         for n, (f, root) in enumerate(files):
             try:
-                doc = load_file(f, root)
+                doc = load_file(f, root, follow_symlinks=follow)
             except LoadError as exc:
                 skipped.append((exc.path, exc.reason))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad file (a parser bug, a bomb) must not abort the run
+                skipped.append((str(f), f"unexpected error ({type(exc).__name__}: {exc})"))
                 continue
             if doc.id in docs and docs[doc.id].source != doc.source:
                 import hashlib
@@ -101,7 +121,7 @@ class Engine:
                 _fail_after: str | None = None) -> IndexReport:
         s = self.settings
         state, counts = build_state(
-            docs, None if rebuild else old, self.embedder, s.chunk_size, s.chunk_overlap,
+            docs, None if rebuild else old, self.embedder, s,
             progress=progress, on_progress=on_progress, sources=sources,
         )
         store.save(self.index_dir, state, _fail_after=_fail_after)
@@ -125,7 +145,9 @@ class Engine:
             if not docs:
                 detail = f" ({len(skipped)} file(s) skipped: {skipped[0][0]}: {skipped[0][1]})" if skipped else ""
                 raise EmptyCorpusError(f"no indexable documents in {', '.join(map(str, paths))}{detail}")
-            return self._commit(docs, self._existing(), skipped, [str(p) for p in paths],
+            # A rebuild never reads the old index: it is what repairs a damaged one.
+            old = None if rebuild else self._latest(tolerate_damage=True)
+            return self._commit(docs, old, skipped, [str(p) for p in paths],
                                 progress, on_progress, rebuild, _fail_after)
 
     def index_documents(self, documents: Iterable[Document], progress: bool = False,
@@ -135,26 +157,27 @@ class Engine:
         if not docs:
             raise EmptyCorpusError("no documents to index")
         with self._write_lock, store.write_lock(self.index_dir):
-            return self._commit(docs, self._existing(), [], [], progress, on_progress)
+            return self._commit(docs, self._latest(tolerate_damage=True), [], [], progress, on_progress)
 
     def add(self, paths: Sequence[str | Path], progress: bool = False,
             on_progress: Progress | None = None) -> IndexReport:
         """Add or update the given files, keeping every other indexed document."""
         with self._write_lock, store.write_lock(self.index_dir):
+            # Fail on a damaged index before reading any file: adding to it would drop the rest.
+            old = self._latest()
             new, skipped = self._load_docs(paths, on_progress)
             if not new:
                 reason = f": {skipped[0][1]}" if skipped else ""
                 raise EmptyCorpusError(f"nothing indexable in {', '.join(map(str, paths))}{reason}")
-            old = self._existing()
             docs = dict(old.documents) if old else {}
             docs.update({d.id: d for d in new})
-            sources = list(old.manifest.get("sources", [])) if old else []
+            sources = list(old.manifest.sources) if old else []
             return self._commit(list(docs.values()), old, skipped, sources, progress, on_progress)
 
     def remove(self, doc_ids: Sequence[str]) -> IndexReport:
         """Delete documents (and their chunks) from the index."""
         with self._write_lock, store.write_lock(self.index_dir):
-            old = self._existing()
+            old = self._latest()
             if old is None:
                 raise InputError("no index to remove documents from")
             unknown = [d for d in doc_ids if d not in old.documents]
@@ -163,7 +186,7 @@ class Engine:
             docs = [d for i, d in old.documents.items() if i not in set(doc_ids)]
             if not docs:
                 raise InputError("cannot remove every document: the index would be empty")
-            return self._commit(docs, old, [], old.manifest.get("sources", []), False, None)
+            return self._commit(docs, old, [], old.manifest.sources, False, None)
 
     # -- reading -----------------------------------------------------------
     def documents(self) -> list[Document]:

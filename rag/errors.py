@@ -32,6 +32,14 @@ class IndexMismatchError(RagError):
     """The index on disk was built with another model, chunking or format."""
 
 
+class IndexCorruptError(RagError):
+    """A file of the index on disk is missing, truncated or altered (checksums, row counts)."""
+
+
+class IndexWriteError(RagError):
+    """The index could not be written (disk full, read-only, not a directory); the previous one is intact."""
+
+
 class ModelError(RagError):
     """The embedding model could not be loaded."""
 

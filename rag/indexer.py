@@ -10,47 +10,26 @@ thousand chunks), the dense vectors never needlessly.
 from __future__ import annotations
 
 import time
-from importlib import metadata as importlib_metadata
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from .chunking import chunk_document
-from .cleaning import CLEANING_VERSION
 from .embed import Embedder
 from .lexical import BM25Index
-from .store import FORMAT_VERSION, IndexState, build_faiss, fingerprint
+from .manifest import Manifest, package_versions
+from .settings import Settings
+from .store import IndexState, build_faiss, fingerprint
 from .types import Chunk, Document
 
 Progress = Callable[[float, str], None]
-
-
-def _version(pkg: str) -> str:
-    try:
-        return importlib_metadata.version(pkg)
-    except importlib_metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def _reusable(old: IndexState | None, model: str, size: int, overlap: int) -> bool:
-    if old is None:
-        return False
-    m = old.manifest
-    return (
-        m.get("model") == model
-        and m.get("chunk_size") == size
-        and m.get("chunk_overlap") == overlap
-        and m.get("cleaning_version") == CLEANING_VERSION
-        and m.get("format_version") == FORMAT_VERSION
-    )
 
 
 def build_state(
     documents: Iterable[Document],
     old: IndexState | None,
     embedder: Embedder,
-    chunk_size: int,
-    chunk_overlap: int,
+    settings: Settings,
     progress: bool = False,
     on_progress: Progress | None = None,
     sources: Sequence[str] = (),
@@ -58,7 +37,8 @@ def build_state(
     """Return the new state and counts: added/updated/removed/unchanged doc ids, embedded chunks."""
     t0 = time.perf_counter()
     docs = {d.id: d for d in documents}
-    reuse = _reusable(old, embedder.name, chunk_size, chunk_overlap)
+    chunk_size, chunk_overlap = settings.chunk_size, settings.chunk_overlap
+    reuse = old is not None and old.manifest.reusable_for(settings, embedder.name)
     chunks: list[Chunk] = []
     rows: list[np.ndarray | None] = []
     to_embed: list[int] = []
@@ -109,21 +89,12 @@ def build_state(
     if on_progress:
         on_progress(0.92, "building BM25")
     bm25 = BM25Index.build([c.text for c in chunks], [c.lang for c in chunks]) if chunks else None
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "model": embedder.name,
-        "dimension": dim,
-        "chunk_size": chunk_size,
-        "chunk_overlap": chunk_overlap,
-        "cleaning_version": CLEANING_VERSION,
-        "fingerprint": fingerprint(docs),
-        "documents": len(docs),
-        "chunks": len(chunks),
-        "languages": sorted({d.lang for d in docs.values()}),
-        "sources": list(sources),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "versions": {p: _version(p) for p in ("rag-cite", "sentence-transformers", "faiss-cpu", "bm25s", "torch")},
-    }
+    manifest = Manifest(
+        model=embedder.name, dimension=dim, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+        fingerprint=fingerprint(docs), documents=len(docs), chunks=len(chunks),
+        languages=tuple(sorted({d.lang for d in docs.values()})), sources=tuple(sources),
+        versions=package_versions(),
+    )
     state = IndexState(manifest, docs, chunks, vectors, bm25, build_faiss(vectors))
     counts = {
         "added": tuple(added),

@@ -6,7 +6,10 @@ I/O lives here; cleaning and metadata are pure functions in their own modules.
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import re
+import stat
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -20,14 +23,32 @@ from .types import Document
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
              ".htm": "html", ".pdf": "pdf"}
 MAX_BYTES = 50 * 1024 * 1024
+READ_ATTEMPTS = 3
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path]]:
+def _walk(root: Path, follow_symlinks: bool) -> list[Path]:
+    """Files under ``root``. Symlinked folders are entered only when following symlinks,
+    and then each real folder once (a link to a parent would loop forever)."""
+    found: list[Path] = []
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))
+    return sorted(found)
+
+
+def iter_files(paths: Iterable[str | Path], follow_symlinks: bool = False) -> Iterator[tuple[Path, Path]]:
     """Yield ``(file, root)`` for every supported file under the given paths.
 
     A directory is walked recursively (hidden files and unsupported types are
-    skipped silently, as a person expects of a folder); a file named explicitly
-    is yielded whatever its type, so that loading reports why it is unusable.
+    skipped silently, as a person expects of a folder; symlinked folders are
+    entered only with ``follow_symlinks``); a file named explicitly is yielded
+    whatever its type, so that loading reports why it is unusable.
     Raises InputError for a path that does not exist.
     """
     for raw in paths:
@@ -35,11 +56,8 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path]]:
         if not p.exists():
             raise InputError(f"no such file or directory: {raw}")
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts):
-                    continue
-                if f.is_file() and f.suffix.lower() in SUPPORTED:
+            for f in _walk(p, follow_symlinks):
+                if f.suffix.lower() in SUPPORTED and (f.is_file() or f.is_symlink()):
                     yield f, p
         else:
             yield p, p.parent
@@ -52,7 +70,38 @@ def doc_id_for(path: Path, root: Path) -> str:
     return slug or hashlib.sha1(str(path).encode()).hexdigest()[:12]
 
 
+def _utf16(data: bytes) -> str | None:
+    """The UTF-16 encoding of ``data`` when its BOM or its zero bytes say so, else None.
+
+    Without a BOM, text in a Latin script has a zero in (nearly) every other byte and
+    mostly printable ASCII in the others (``\\x00\\xff`` repeated is binary, not "ÿÿÿ").
+    """
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return None  # UTF-32: not supported
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    sample = data[:8192]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    zeros_even, zeros_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    def ascii_text(half: bytes) -> bool:
+        return sum(9 <= c < 127 for c in half) > 0.7 * len(half)
+
+    if zeros_odd > 0.3 and zeros_even < 0.02 and ascii_text(even):
+        return "utf-16-le"
+    if zeros_even > 0.3 and zeros_odd < 0.02 and ascii_text(odd):
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes, path: str) -> str:
+    wide = _utf16(data)
+    if wide is not None:
+        try:
+            data = data.decode(wide).lstrip("\ufeff").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LoadError(path, f"binary file, not text (looked like {wide.upper()})") from exc
     if b"\x00" in data[:8192]:
         raise LoadError(path, "binary file, not text")
     for enc in ("utf-8-sig", "cp1252"):
@@ -138,49 +187,99 @@ def _read_markdown(text: str) -> tuple[str, str]:
     return text, title
 
 
-def _read_pdf(path: Path) -> tuple[str, str]:
+def _read_pdf(data: bytes, name: str) -> tuple[str, str]:
+    """Text and title of a PDF, read from the bytes already read (never the path again)."""
     try:
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
+        from pypdf import PasswordType, PdfReader
+        from pypdf.errors import LimitReachedError
     except ImportError as exc:  # pragma: no cover
-        raise LoadError(str(path), "PDF support needs pypdf") from exc
+        raise LoadError(name, "PDF support needs pypdf") from exc
     try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise LoadError(str(path), "encrypted PDF")
+        reader = PdfReader(io.BytesIO(data))
+        # Many PDFs are "encrypted" with an empty user password only to restrict printing.
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise LoadError(name, "encrypted PDF (needs a password)")
         pages = [(page.extract_text() or "") for page in reader.pages]
         title = str((reader.metadata or {}).get("/Title") or "") if reader.metadata else ""
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(str(path), f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
+    except LimitReachedError as exc:
+        raise LoadError(name, f"PDF expands past pypdf's safety limit (decompression bomb?): {exc}") from exc
+    except Exception as exc:  # a parser of untrusted input fails in many ways; each is this file's problem
+        raise LoadError(name, f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
     return "\n\n".join(pages), title
 
 
-def load_file(path: Path, root: Path | None = None) -> Document:
-    """Read, clean and describe one file. Raises LoadError with the reason."""
+def _read_fd(fd: int) -> bytes:
+    chunks = []
+    while block := os.read(fd, 1 << 20):
+        chunks.append(block)
+    return b"".join(chunks)
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def read_stable(path: Path) -> bytes:
+    """The bytes of a regular file, read again if it changed while being read.
+
+    Never blocks on a FIFO or device (refused); raises LoadError when the file
+    keeps changing, so a half-written file is never indexed.
+    """
+    name = str(path)
+    for _ in range(READ_ATTEMPTS):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except PermissionError as exc:
+            raise LoadError(name, "permission denied") from exc
+        except OSError as exc:
+            raise LoadError(name, f"cannot read ({exc.strerror or exc})") from exc
+        try:
+            before = os.fstat(fd)
+            if stat.S_ISDIR(before.st_mode):
+                raise LoadError(name, "is a directory")
+            if not stat.S_ISREG(before.st_mode):
+                raise LoadError(name, "not a regular file (a FIFO, socket or device)")
+            if before.st_size > MAX_BYTES:
+                raise LoadError(name, f"file too large ({before.st_size // 1_000_000} MB > {MAX_BYTES // 1_000_000} MB)")
+            try:
+                data = _read_fd(fd)
+                after, now = os.fstat(fd), os.stat(path)
+            except OSError as exc:
+                raise LoadError(name, f"cannot read ({exc.strerror or exc})") from exc
+        finally:
+            os.close(fd)
+        if _signature(before) == _signature(after) == _signature(now) and len(data) == before.st_size:
+            return data
+    raise LoadError(name, "file changed while being read (still being written?); index it again when complete")
+
+
+def _outside(path: Path, root: Path) -> bool:
+    """Whether ``path`` resolves (through symlinks) to a place outside ``root``."""
+    return not path.resolve().is_relative_to(root.resolve())
+
+
+def load_file(path: Path, root: Path | None = None, follow_symlinks: bool = False) -> Document:
+    """Read, clean and describe one file. Raises LoadError with the reason.
+
+    A symlink that leads outside ``root`` is refused unless ``follow_symlinks``.
+    """
     root = root or path.parent
     kind = SUPPORTED.get(path.suffix.lower())
     name = str(path)
     if kind is None:
         raise LoadError(name, f"unsupported file type {path.suffix or '(none)'} "
                         f"(supported: {', '.join(sorted(SUPPORTED))})")
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise LoadError(name, f"file too large ({size // 1_000_000} MB > {MAX_BYTES // 1_000_000} MB)")
-        data = path.read_bytes()
-    except PermissionError as exc:
-        raise LoadError(name, "permission denied") from exc
-    except IsADirectoryError as exc:
-        raise LoadError(name, "is a directory") from exc
-    except OSError as exc:
-        raise LoadError(name, f"cannot read ({exc.strerror or exc})") from exc
+    if not follow_symlinks and path.is_symlink() and _outside(path, root):
+        raise LoadError(name, "symlink to a place outside the indexed folder (not followed; "
+                        "set follow_symlinks / --follow-symlinks to index it)")
+    data = read_stable(path)
     title_hint, date_hint = "", ""
     if kind == "pdf":
         if not data.startswith(b"%PDF"):
             raise LoadError(name, "not a PDF file")
-        raw, title_hint = _read_pdf(path)
+        raw, title_hint = _read_pdf(data, name)
         raw = reflow(raw)
     else:
         raw = _decode(data, name)

@@ -8,6 +8,7 @@ the environment: it receives a ``Settings``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -34,6 +35,8 @@ def _default_index() -> Path:
 
 
 DEFAULT_INDEX = _default_index()
+MIN_CHUNK_SIZE = 50
+MAX_CHUNK_SIZE = 100_000  # characters; far beyond what an embedding model reads in one passage
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Settings:
     chunk_overlap: int = 150
     batch_size: int = 32
     device: str = "cpu"
+    follow_symlinks: bool = False  # index files that symlinks in a folder point to outside it
 
     # Retrieval
     k: int = 5
@@ -146,8 +150,25 @@ def load_settings(
     settings = coerce(settings, from_env)
     if overrides:
         settings = coerce(settings, overrides)
+    check(settings)
+    return settings
+
+
+def check(settings: Settings) -> None:
+    """Raise ConfigError naming the first setting whose value makes no sense."""
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"setting {f.name!r} must be a finite number, not {value}")
     if settings.mode not in ("hybrid", "dense", "bm25"):
         raise ConfigError(f"mode must be hybrid, dense or bm25, not {settings.mode!r}")
-    if settings.chunk_overlap >= settings.chunk_size or settings.chunk_size < 50:
-        raise ConfigError("chunk_size must be >= 50 and larger than chunk_overlap")
-    return settings
+    if not MIN_CHUNK_SIZE <= settings.chunk_size <= MAX_CHUNK_SIZE:
+        raise ConfigError(f"chunk_size must be between {MIN_CHUNK_SIZE} and {MAX_CHUNK_SIZE} characters, "
+                          f"not {settings.chunk_size}")
+    if settings.chunk_overlap < 0:
+        raise ConfigError(f"chunk_overlap must be 0 or more, not {settings.chunk_overlap}")
+    if settings.chunk_overlap >= settings.chunk_size:
+        raise ConfigError(f"chunk_overlap ({settings.chunk_overlap}) must be smaller than chunk_size "
+                          f"({settings.chunk_size})")
+    if not 0.0 <= settings.dense_weight <= 1.0:
+        raise ConfigError(f"dense_weight must be between 0 and 1, not {settings.dense_weight}")

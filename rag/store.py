@@ -4,7 +4,8 @@ Layout of ``index_dir``::
 
     CURRENT                 name of the live generation (replaced atomically)
     gen-<time>-<rand>/      one complete index
-        manifest.json       format, model, dimension, chunking, fingerprint, counts, versions
+        manifest.json       format, model, dimension, chunking, fingerprint, counts, versions,
+                            sha256 of every other file (written last; see rag/manifest.py)
         documents.jsonl     documents with their cleaned text
         chunks.jsonl        chunks (offsets into the cleaned text)
         vectors.npy         normalised float32 chunk embeddings (row i = chunk i)
@@ -18,10 +19,12 @@ generation loadable. Old generations are removed after the swap.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -32,18 +35,20 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .errors import IndexMismatchError, IndexMissingError
+from .errors import IndexCorruptError, IndexMissingError, IndexWriteError
 from .lexical import BM25Index
+from .manifest import FORMAT_VERSION, NAME, Manifest, damaged
 from .types import Chunk, Document
 
-FORMAT_VERSION = 1
+__all__ = ["FORMAT_VERSION", "IndexState", "Manifest", "build_faiss", "current_generation", "current_name",
+           "fingerprint", "load", "read_manifest", "save", "write_lock"]
 
 
 @dataclass
 class IndexState:
     """Everything a search needs, loaded in memory. Replaced whole, never mutated."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
     documents: dict[str, Document]
     chunks: list[Chunk]
     vectors: np.ndarray
@@ -89,21 +94,26 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
 def _write_jsonl(path: Path, rows) -> None:
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def _write_error(index_dir: Path, exc: OSError) -> IndexWriteError:
+    reason = exc.strerror or str(exc)
+    return IndexWriteError(f"cannot write the index at {index_dir}: {reason}; the previous index is unchanged")
+
+
 @contextmanager
 def write_lock(index_dir: Path) -> Iterator[None]:
     """One writer at a time per index directory (across processes)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as fh:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(index_dir / ".lock", "w")
+    except OSError as exc:
+        raise _write_error(index_dir, exc) from exc
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -114,9 +124,17 @@ def write_lock(index_dir: Path) -> Iterator[None]:
 def save(index_dir: Path, state: IndexState, _fail_after: str | None = None) -> Path:
     """Write ``state`` as a new generation and make it current, atomically.
 
-    ``_fail_after`` names a step after which to raise, so that tests can
-    simulate a crash mid-save.
+    A disk that is full or read-only raises IndexWriteError and leaves the
+    previous generation current. ``_fail_after`` names a step after which to
+    raise, so that tests can simulate a crash mid-save.
     """
+    try:
+        return _save(index_dir, state, _fail_after)
+    except OSError as exc:
+        raise _write_error(index_dir, exc) from exc
+
+
+def _save(index_dir: Path, state: IndexState, _fail_after: str | None) -> Path:
     import faiss
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -129,11 +147,14 @@ def save(index_dir: Path, state: IndexState, _fail_after: str | None = None) -> 
         if _fail_after == "chunks":
             raise KeyboardInterrupt("simulated crash after chunks")
         np.save(tmp / "vectors.npy", state.vectors.astype(np.float32))
-        faiss.write_index(state.faiss_index, str(tmp / "dense.faiss"))
+        try:
+            faiss.write_index(state.faiss_index, str(tmp / "dense.faiss"))
+        except RuntimeError as exc:  # faiss reports I/O errors this way
+            raise OSError(errno.EIO, f"writing dense.faiss failed ({exc})") from exc
         if state.bm25 is not None:
             (tmp / "bm25").mkdir()
             state.bm25.save(tmp / "bm25")
-        _write_json(tmp / "manifest.json", state.manifest)
+        manifest = state.manifest.write(tmp)  # last: it holds the checksums of the files above
         for f in tmp.rglob("*"):
             if f.is_file():
                 with open(f, "rb") as fh:
@@ -152,6 +173,7 @@ def save(index_dir: Path, state: IndexState, _fail_after: str | None = None) -> 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _remove_stale(index_dir, keep=gen)
+    state.manifest = manifest
     state.path = str(final)
     return final
 
@@ -164,60 +186,114 @@ def _remove_stale(index_dir: Path, keep: str) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def current_generation(index_dir: Path) -> Path | None:
+_GEN_NAME = re.compile(r"gen-[0-9A-Za-z-]+")
+
+
+def current_name(index_dir: Path) -> str | None:
+    """The name of the live generation as ``CURRENT`` says, or None when there is none.
+
+    Raises IndexCorruptError when ``CURRENT`` is unreadable or names no valid
+    generation, or is missing while generations exist.
+    """
     pointer = index_dir / "CURRENT"
-    if not pointer.is_file():
+    try:
+        raw = pointer.read_bytes()
+    except FileNotFoundError:
+        if index_dir.is_dir() and any(p.name.startswith("gen-") for p in index_dir.iterdir()):
+            raise damaged(index_dir, "CURRENT is missing") from None
         return None
-    gen = index_dir / pointer.read_text(encoding="utf-8").strip()
-    return gen if gen.is_dir() else None
+    except NotADirectoryError:
+        return None
+    except OSError as exc:
+        raise damaged(index_dir, f"CURRENT cannot be read ({exc.strerror or exc})") from exc
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise damaged(index_dir, "CURRENT is not UTF-8 text") from exc
+    if not _GEN_NAME.fullmatch(name):
+        raise damaged(index_dir, f"CURRENT does not name a generation ({name[:40]!r})")
+    return name
 
 
-def read_manifest(index_dir: Path) -> dict[str, Any] | None:
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation's directory (see :func:`current_name`)."""
+    name = current_name(index_dir)
+    if name is None:
+        return None
+    gen = index_dir / name
+    if not gen.is_dir():
+        raise damaged(index_dir, f"CURRENT names {name}, which is missing")
+    return gen
+
+
+def read_manifest(index_dir: Path) -> Manifest | None:
+    """The current generation's manifest (checked, files not verified), or None when there is no index."""
     gen = current_generation(index_dir)
-    if gen is None:
-        return None
-    return json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    return None if gen is None else Manifest.read(gen, index_dir)
 
 
-def check_manifest(manifest: dict[str, Any], model: str, where: Path) -> None:
-    """Fail with a message naming the fix when the index does not match the settings."""
-    fmt = manifest.get("format_version")
-    if fmt != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"index at {where} has format {fmt}, this version reads format {FORMAT_VERSION}: "
-            f"run `rag index --rebuild` to rebuild it"
-        )
-    if manifest.get("model") != model:
-        raise IndexMismatchError(
-            f"index at {where} was built with model {manifest.get('model')!r} but the settings ask "
-            f"for {model!r}: run `rag index --rebuild --model {model}` or pass --model "
-            f"{manifest.get('model')}"
-        )
+def _rows(path: Path, where: Path, parse) -> list:
+    """Parse a JSON Lines file; any failure names the file."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            return [parse(json.loads(line)) for line in f]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise damaged(where, f"{path.name} cannot be parsed ({type(exc).__name__})") from exc
+
+
+def _load_generation(index_dir: Path, gen: Path, model: str | None) -> IndexState:
+    import faiss
+
+    manifest = Manifest.read(gen, index_dir)
+    # With no model to compare, only the format is checked.
+    if model is not None:
+        manifest.check_model(model, index_dir)
+    manifest.verify_files(gen, index_dir)
+    # The checksums passed; the checks below catch a manifest that lies about its rows.
+    docs = _rows(gen / "documents.jsonl", index_dir, lambda d: Document(**d))
+    documents = {d.id: d for d in docs}
+    chunks = _rows(gen / "chunks.jsonl", index_dir, lambda c: Chunk(**c))
+    try:
+        vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise damaged(index_dir, f"vectors.npy cannot be read ({type(exc).__name__})") from exc
+    try:
+        index = faiss.read_index(str(gen / "dense.faiss"))
+    except RuntimeError as exc:
+        raise damaged(index_dir, "dense.faiss cannot be read") from exc
+    bm25 = None
+    if manifest.chunks:
+        try:
+            bm25 = BM25Index.load(gen / "bm25")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise damaged(index_dir, f"bm25/ cannot be read ({type(exc).__name__})") from exc
+    counts = {
+        "documents.jsonl": (len(docs), len(documents), manifest.documents),
+        "chunks.jsonl": (len(chunks), manifest.chunks),
+        "vectors.npy": (vectors.shape, (manifest.chunks, manifest.dimension)),
+        "dense.faiss": ((index.ntotal, index.d), (manifest.chunks, max(1, manifest.dimension))),
+        "bm25/": (int(bm25.model.scores["num_docs"]) if bm25 else 0, manifest.chunks),
+    }
+    for name, values in counts.items():
+        if any(v != values[-1] for v in values[:-1]):
+            raise damaged(index_dir, f"{name} holds {values[0]} rows, {NAME} says {values[-1]}")
+    return IndexState(manifest, documents, chunks, vectors, bm25, index, str(gen))
 
 
 def load(index_dir: Path, model: str | None) -> IndexState:
-    """Load the current generation; ``model=None`` skips the model check."""
-    import faiss
+    """Load and verify the current generation; ``model=None`` skips the model check.
 
-    gen = current_generation(index_dir)
-    if gen is None:
-        raise IndexMissingError(f"no index at {index_dir}: run `rag index` first")
-    try:
-        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise IndexMismatchError(
-            f"index at {index_dir} is damaged ({exc}): run `rag index --rebuild`"
-        ) from exc
-    # With no model to compare, only the format is checked.
-    check_manifest(manifest, manifest.get("model", "") if model is None else model, index_dir)
-    documents: dict[str, Document] = {}
-    with (gen / "documents.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            documents[d["id"]] = Document(**d)
-    with (gen / "chunks.jsonl").open(encoding="utf-8") as f:
-        chunks = [Chunk(**json.loads(line)) for line in f]
-    vectors = np.load(gen / "vectors.npy")
-    bm25 = BM25Index.load(gen / "bm25") if (gen / "bm25").is_dir() else None
-    index = faiss.read_index(str(gen / "dense.faiss"))
-    return IndexState(manifest, documents, chunks, vectors, bm25, index, str(gen))
+    Raises IndexMissingError, IndexMismatchError (format, model) or IndexCorruptError.
+    """
+    for _ in range(3):
+        gen = current_generation(index_dir)
+        if gen is None:
+            raise IndexMissingError(f"no index at {index_dir}: run `rag index` first")
+        try:
+            return _load_generation(index_dir, gen, model)
+        except IndexCorruptError:
+            # Another process may have swapped CURRENT and removed this generation
+            # while we read it: then load the new one instead of reporting damage.
+            if current_name(index_dir) == gen.name:
+                raise
+    raise IndexCorruptError(f"index at {index_dir} kept changing while it was loaded: try again")

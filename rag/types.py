@@ -14,6 +14,18 @@ from .errors import InputError
 
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
+
+def _real_date(value: str) -> bool:
+    """Whether ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` names a real period (no month 13, no 30 February)."""
+    import datetime
+
+    parts = [int(p) for p in value.split("-")]
+    try:
+        datetime.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        return False
+    return True
+
 Mode = Literal["hybrid", "dense", "bm25"]
 
 
@@ -179,10 +191,14 @@ class Filters:
             value = (value or "").strip()
             if value and not _DATE.fullmatch(value):
                 raise InputError(f"{label} must look like YYYY-MM-DD, YYYY-MM or YYYY, not {value!r}")
+            if value and not _real_date(value):
+                raise InputError(f"{label} {value!r} is not a date in the calendar")
             dates.append(value or None)
         start, end = dates
         if end and len(end) < 10:
             end = end + "-12-31"[len(end) - 4 :]
+        if start and end and start > end:
+            raise InputError(f"{labels[0]} {date_from.strip()} is after {labels[1]} {date_to.strip()}")
         return cls(tuple(doc_ids or ()), tuple(langs or ()), start, end)
 
     def empty(self) -> bool:

@@ -86,13 +86,13 @@ def test_crash_mid_save_leaves_previous_index_loadable(tmp_path):
     corpus = _corpus(tmp_path)
     eng = _engine(tmp_path)
     eng.index([corpus])
-    before = store.read_manifest(eng.index_dir)["fingerprint"]
+    before = store.read_manifest(eng.index_dir).fingerprint
     (corpus / "loans.txt").write_text("Completely different content about fisheries. " * 4, encoding="utf-8")
     for step in ("chunks", "generation"):
         with pytest.raises(KeyboardInterrupt):
             _engine(tmp_path).index([corpus], _fail_after=step)
         fresh = _engine(tmp_path)
-        assert store.read_manifest(fresh.index_dir)["fingerprint"] == before
+        assert store.read_manifest(fresh.index_dir).fingerprint == before
         assert fresh.search("banks extend loans", mode="bm25")[0].chunk.doc_id == "loans"
     # No temporary directory is left behind after the failed writes are cleaned up by the next save.
     _engine(tmp_path).index([corpus])

@@ -7,7 +7,6 @@ upload is being indexed.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,9 @@ from rag.errors import RagError
 from rag.settings import Settings
 
 from . import render
+from .uploads import UPLOAD_TYPES, add_uploads, store_uploads, upload_dir
 
-UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf"]
+__all__ = ["DocumentsUI", "UPLOAD_TYPES", "build", "store_uploads", "upload_dir"]
 HEADERS = ["Title", "Date", "Language", "Chunks", "ID"]
 
 
@@ -28,25 +28,6 @@ class DocumentsUI:
     changed: Any  # a hidden component whose change event means "the index changed"
     refresh: Any  # () -> updates for ``outputs``, run on page load
     outputs: list[Any]
-
-
-def upload_dir(settings: Settings) -> Path:
-    """Where uploaded files are kept (they are the source of truth for re-indexing)."""
-    return Path(settings.upload_dir) if settings.upload_dir else Path(settings.index_dir) / "uploads"
-
-
-def store_uploads(files: list[str], target: Path) -> list[Path]:
-    """Copy uploaded temp files under ``target`` keeping their original names."""
-    target.mkdir(parents=True, exist_ok=True)
-    out = []
-    for f in files:
-        src = Path(f)
-        if src.suffix.lower() not in UPLOAD_TYPES:
-            raise ValueError(f"{src.name}: unsupported file type (use {', '.join(UPLOAD_TYPES)})")
-        dst = target / src.name
-        shutil.copyfile(src, dst)
-        out.append(dst)
-    return out
 
 
 def rows(engine: Any) -> list[list[object]]:
@@ -95,13 +76,13 @@ def build(engine: Any, settings: Settings) -> DocumentsUI:
             raise gr.Error("This chat is read-only: documents cannot be added here.")
         if not paths:
             raise gr.Error("Choose one or more files first.")
+        progress(0.0, desc=f"Indexing {len(paths)} file(s)…")
         try:
-            stored = store_uploads(list(paths), upload_dir(settings))
+            # Stored and indexed crash-safely: see ui/uploads.py.
+            report = add_uploads(engine, list(paths), upload_dir(settings),
+                                 on_progress=lambda frac, msg: progress(frac, desc=msg))
         except ValueError as exc:
             raise gr.Error(str(exc)) from exc
-        progress(0.0, desc=f"Indexing {len(stored)} file(s)…")
-        try:
-            report = engine.add(stored, on_progress=lambda frac, msg: progress(frac, desc=msg))
         except RagError as exc:
             raise gr.Error(str(exc).splitlines()[0]) from exc
         return report_text(report), rows(engine), gr.update(choices=choices(), value=[]), None, n + 1

@@ -46,17 +46,26 @@ def print_json(obj: Any) -> None:
 
 
 def read_batch(path: str):
-    """Yield (line_no, id, question) from a JSON Lines file; raises InputError naming the bad line."""
+    """Yield (line_no, id, question) from a JSON Lines file; raises InputError naming the bad line.
+
+    The file must be UTF-8 (a byte-order mark, as Windows editors write, is accepted); a line
+    in another encoding is named rather than guessed at, since a wrong guess changes the question.
+    """
     from rag.errors import InputError
 
     if path == "-":
-        lines = sys.stdin
+        lines = sys.stdin.buffer
     else:
         if not os.path.isfile(path):
             raise InputError(f"batch file not found: {path}")
-        lines = open(path, encoding="utf-8")
+        lines = open(path, "rb")
     with lines if path != "-" else _nullctx(lines) as fh:
-        for n, line in enumerate(fh, 1):
+        for n, raw in enumerate(fh, 1):
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}:{n}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
+                                 f"{exc.start + 1}): save the file as UTF-8") from exc
             if not line.strip():
                 continue
             try:

@@ -17,6 +17,8 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--rebuild", action="store_true", help="re-embed everything (e.g. after changing --model)")
     p.add_argument("--chunk-size", type=int, metavar="N", help="characters per chunk (default 1000)")
     p.add_argument("--chunk-overlap", type=int, metavar="N", help="overlap between chunks (default 150)")
+    p.add_argument("--follow-symlinks", action="store_true", default=None,
+                   help="also index files that symlinks point to outside the folders given")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run_index)
@@ -31,7 +33,8 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    settings = build_settings(args, chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap)
+    settings = build_settings(args, chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap,
+                              follow_symlinks=args.follow_symlinks)
     engine = open_engine(settings)
     progress = not args.quiet and not args.json and sys.stderr.isatty()
     if args.add:

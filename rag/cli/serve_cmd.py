@@ -40,6 +40,12 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"no index at {settings.index_dir}: indexing the sample corpus first…", file=sys.stderr)
         engine.index()
     state = engine.state()  # fail now (one line) on a mismatched index, not at the first question
+    from ui.uploads import recover_uploads, upload_dir
+
+    # Uploads a previous server was killed in the middle of: index them (or report, read-only).
+    for line in recover_uploads(engine, upload_dir(settings), index=not settings.read_only):
+        print(f"rag: {line}", file=sys.stderr)
+    state = engine.state()
     from rag.answer import warm
 
     # Embed answer sentences before serving: synchronously for a small corpus, so that

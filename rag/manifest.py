@@ -1,0 +1,191 @@
+"""The manifest of an index generation: how it was built, what it holds, checksums of its files.
+
+One type owns it, as bm25s's ``params.index.json`` is owned by its index: the
+indexer builds a ``Manifest``, the store writes it last into a generation
+(:meth:`Manifest.write` hashes every other file), loading reads and verifies
+it (:meth:`Manifest.read`, :meth:`Manifest.verify_files`), and the indexer and
+the evaluation cache ask it whether a build can be reused
+(:meth:`Manifest.reusable_for`).
+
+Every failure is a typed error whose one-line message names the damaged file
+and the command that repairs it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any, Mapping
+
+from .cleaning import CLEANING_VERSION
+from .errors import IndexCorruptError, IndexMismatchError
+from .settings import Settings
+
+# 2: the manifest carries row counts, a sha256 of every file and a checksum of itself.
+FORMAT_VERSION = 2
+NAME = "manifest.json"
+REBUILD = "run `rag index --rebuild PATH ...` with the files or folders you indexed"
+REQUIRED_FILES = ("documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss")
+
+
+def damaged(where: Path | str, what: str) -> IndexCorruptError:
+    """The error for a damaged index: one line naming the file and the repair."""
+    return IndexCorruptError(f"index at {where} is damaged: {what}: {REBUILD}")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _self_checksum(data: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _version(pkg: str) -> str:
+    try:
+        return importlib_metadata.version(pkg)
+    except importlib_metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def package_versions() -> dict[str, str]:
+    return {p: _version(p) for p in ("rag-cite", "sentence-transformers", "faiss-cpu", "bm25s", "torch")}
+
+
+# Field name -> JSON type it must have on disk.
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "format_version": int, "model": str, "dimension": int, "chunk_size": int, "chunk_overlap": int,
+    "cleaning_version": int, "fingerprint": str, "documents": int, "chunks": int, "languages": list,
+    "sources": list, "built_at": str, "versions": dict, "files": dict,
+}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a generation holds and how it was built. ``files`` maps relative path -> sha256."""
+
+    model: str
+    dimension: int
+    chunk_size: int
+    chunk_overlap: int
+    fingerprint: str
+    documents: int
+    chunks: int
+    languages: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    cleaning_version: int = CLEANING_VERSION
+    format_version: int = FORMAT_VERSION
+    built_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    versions: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, str] = field(default_factory=dict)
+
+    # -- decisions ---------------------------------------------------------
+    def reusable_for(self, settings: Settings, model: str | None = None) -> bool:
+        """True when chunks and vectors of this build are valid under ``settings``.
+
+        ``model`` is the embedder's name when it differs from ``settings.model``
+        (an Engine given an embedder object).
+        """
+        return (
+            self.model == (model or settings.model)
+            and self.chunk_size == settings.chunk_size
+            and self.chunk_overlap == settings.chunk_overlap
+            and self.cleaning_version == CLEANING_VERSION
+            and self.format_version == FORMAT_VERSION
+        )
+
+    def check_model(self, model: str, where: Path | str) -> None:
+        """Fail with a message naming the fix when the index was built with another model."""
+        if self.model != model:
+            raise IndexMismatchError(
+                f"index at {where} was built with model {self.model!r} but the settings ask "
+                f"for {model!r}: run `rag index --rebuild --model {model}` or pass --model {self.model}"
+            )
+
+    # -- serialisation -----------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["languages"], data["sources"] = list(self.languages), list(self.sources)
+        data["versions"], data["files"] = dict(self.versions), dict(sorted(self.files.items()))
+        data["checksum"] = _self_checksum(data)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any, where: Path | str) -> "Manifest":
+        """Parse and check a manifest: format first (an old index asks for a rebuild), then integrity."""
+        if not isinstance(data, dict):
+            raise damaged(where, f"{NAME} is not a JSON object")
+        fmt = data.get("format_version")
+        if not isinstance(fmt, int) or isinstance(fmt, bool):
+            raise damaged(where, f"{NAME} has no format version")
+        if fmt != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"index at {where} has format {fmt}, this version reads format {FORMAT_VERSION}: "
+                f"run `rag index --rebuild` to rebuild it"
+            )
+        if data.get("checksum") != _self_checksum(data):
+            raise damaged(where, f"{NAME} does not match its checksum (edited or damaged)")
+        for name, typ in _TYPES.items():
+            value = data.get(name)
+            if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+                raise damaged(where, f"{NAME} field {name!r} is missing or not a {getattr(typ, '__name__', typ)}")
+        kwargs = {name: data[name] for name in _TYPES}
+        kwargs["languages"], kwargs["sources"] = tuple(data["languages"]), tuple(data["sources"])
+        return cls(**kwargs)
+
+    def write(self, gen: Path) -> "Manifest":
+        """Hash every file of the generation, write the manifest last and return it with the hashes."""
+        files = {str(p.relative_to(gen)): sha256_file(p) for p in sorted(gen.rglob("*"))
+                 if p.is_file() and p.name != NAME}
+        sealed = dataclasses.replace(self, files=files)
+        (gen / NAME).write_text(json.dumps(sealed.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+        return sealed
+
+    @classmethod
+    def read(cls, gen: Path, where: Path | str | None = None) -> "Manifest":
+        """Read and check the manifest of generation ``gen`` (``where`` names the index in messages)."""
+        where = gen.parent if where is None else where
+        path = gen / NAME
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except FileNotFoundError as exc:
+            raise damaged(where, f"{NAME} is missing") from exc
+        except UnicodeDecodeError as exc:
+            raise damaged(where, f"{NAME} is not UTF-8 text") from exc
+        except OSError as exc:
+            raise damaged(where, f"{NAME} cannot be read ({exc.strerror or exc})") from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise damaged(where, f"{NAME} is not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+        return cls.from_json(data, where)
+
+    def verify_files(self, gen: Path, where: Path | str) -> None:
+        """Every file the manifest lists is present with its checksum, and nothing else is there."""
+        required = set(REQUIRED_FILES)
+        missing_required = sorted(required - set(self.files))
+        if missing_required or (self.chunks and not any(f.startswith("bm25/") for f in self.files)):
+            raise damaged(where, f"{NAME} does not list {(missing_required or ['bm25/'])[0]}")
+        present = {str(p.relative_to(gen)) for p in gen.rglob("*") if p.is_file() and p.name != NAME}
+        for name in sorted(self.files):
+            if name not in present:
+                raise damaged(where, f"{name} is missing")
+        for name in sorted(present - set(self.files)):
+            raise damaged(where, f"{name} is not listed in {NAME}")
+        for name, digest in sorted(self.files.items()):
+            try:
+                actual = sha256_file(gen / name)
+            except OSError as exc:
+                raise damaged(where, f"{name} cannot be read ({exc.strerror or exc})") from exc
+            if actual != digest:
+                raise damaged(where, f"{name} does not match its checksum (truncated or altered)")

@@ -1,0 +1,124 @@
+"""Uploaded files: stored crash-safely, indexed, and recovered at the next start.
+
+Gradio hands the app temporary files. Each is copied into ``<upload dir>/.incoming/``
+and fsynced, renamed into the upload dir, then indexed with ``Engine.add``:
+
+* a server killed mid-copy leaves only a staging file, removed (and reported) at the next start;
+* a server killed after the rename but before the index was saved leaves a stored file that the
+  index lacks: the next start indexes it (or, read-only, reports it), see :func:`recover_uploads`;
+* a file that cannot be indexed is not kept, so it is not retried at every start.
+
+No Gradio here: ``ui/documents.py`` wires this to the Documents tab.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from rag.errors import EmptyCorpusError, IndexMissingError, RagError
+from rag.settings import Settings
+
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf"]
+STAGING = ".incoming"
+
+
+def upload_dir(settings: Settings) -> Path:
+    """Where uploaded files are kept (they are the source of truth for re-indexing)."""
+    return Path(settings.upload_dir) if settings.upload_dir else Path(settings.index_dir) / "uploads"
+
+
+def store_uploads(files: Sequence[str], target: Path) -> list[Path]:
+    """Copy uploaded temp files under ``target`` keeping their original names, each whole or not at all."""
+    for f in files:
+        if Path(f).suffix.lower() not in UPLOAD_TYPES:
+            raise ValueError(f"{Path(f).name}: unsupported file type (use {', '.join(UPLOAD_TYPES)})")
+    staging = target / STAGING
+    staging.mkdir(parents=True, exist_ok=True)
+    out = []
+    for f in files:
+        src = Path(f)
+        tmp = staging / src.name
+        shutil.copyfile(src, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        dst = target / src.name
+        os.replace(tmp, dst)
+        out.append(dst)
+    try:
+        staging.rmdir()
+    except OSError:  # not empty: another upload is being stored right now; it removes it
+        pass
+    return out
+
+
+def _indexed_sources(engine: Any) -> set[Path]:
+    try:
+        return {Path(d.source).resolve() for d in engine.documents()}
+    except IndexMissingError:
+        return set()
+
+
+def _discard_unindexed(engine: Any, paths: Sequence[Path]) -> list[Path]:
+    """Delete those of ``paths`` that no indexed document comes from; return them."""
+    indexed = _indexed_sources(engine)
+    gone = [p for p in paths if p.resolve() not in indexed and p.exists()]
+    for p in gone:
+        p.unlink()
+    return gone
+
+
+def add_uploads(engine: Any, files: Sequence[str], target: Path,
+                on_progress: Callable[[float, str], None] | None = None):
+    """Store the uploads and index them (``Engine.add``); returns the IndexReport."""
+    stored = store_uploads(files, target)
+    try:
+        report = engine.add(stored, on_progress=on_progress)
+    except RagError:
+        _discard_unindexed(engine, stored)
+        raise
+    skipped = {p for p, _ in report.skipped}
+    _discard_unindexed(engine, [p for p in stored if str(p) in skipped])
+    return report
+
+
+def recover_uploads(engine: Any, target: Path, index: bool = True) -> list[str]:
+    """Finish what a crash interrupted: drop half-copied uploads, index stored ones the index lacks.
+
+    With ``index=False`` (a read-only server) stored files are only reported. Returns one
+    line per file for the server to print.
+    """
+    messages: list[str] = []
+    staging = target / STAGING
+    if staging.is_dir():
+        for f in sorted(staging.iterdir()):
+            if f.is_dir():
+                shutil.rmtree(f)
+            else:
+                f.unlink()
+            messages.append(f"removed {f.name}: its upload was interrupted before it was stored")
+        staging.rmdir()
+    if not target.is_dir():
+        return messages
+    indexed = _indexed_sources(engine)
+    orphans = [f for f in sorted(target.iterdir())
+               if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in UPLOAD_TYPES
+               and f.resolve() not in indexed]
+    if not orphans:
+        return messages
+    if not index:
+        return messages + [f"{f.name} was uploaded to {target} but is not indexed (read-only: left as is)"
+                           for f in orphans]
+    try:
+        reasons = dict(engine.add(orphans).skipped)
+    except EmptyCorpusError as exc:  # not one of them is indexable
+        reasons = {str(f): str(exc) for f in orphans}
+    _discard_unindexed(engine, [f for f in orphans if str(f) in reasons])
+    for f in orphans:
+        if str(f) in reasons:
+            messages.append(f"removed {f.name}: uploaded but cannot be indexed ({reasons[str(f)]})")
+        else:
+            messages.append(f"indexed {f.name}: it was uploaded but not indexed when the server stopped")
+    return messages
