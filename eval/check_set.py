@@ -15,7 +15,10 @@ authoring mistakes slip past the loader:
 * every evidence phrase is one line of text (no line break in the source),
   at most 80 characters, free of ``?`` scraping artefacts, and occurs (after
   :func:`eval.metrics.fold`) inside one document both in the raw file and in the
-  cleaned text the product indexes (so it is never noise that cleaning removes);
+  cleaned text the product indexes (so it is never noise that cleaning removes),
+  and inside one sentence as the answer pipeline splits them (a citation quotes
+  one sentence, and a list item's number is kept out of it: "9. Strengthen ..."
+  could never be cited, "Strengthen ..." can);
 * each ``answer_contains`` phrase is 1-4 words and occurs in a document that
   holds one of the question's evidence phrases (warning only: cross-lingual
   answers may be translated).
@@ -30,6 +33,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from rag.answer.sentences import split_sentences
 from rag.cleaning import clean_text
 
 from .metrics import fold
@@ -64,6 +68,7 @@ def check(set_path: Path, corpus_dir: Path) -> tuple[list[str], list[str]]:
     raw_lines = {d.name: [fold(ln) for ln in d.read_text(encoding="utf-8").splitlines()] for d in docs}
     raw = {d.name: fold(d.read_text(encoding="utf-8")) for d in docs}
     cleaned = {d.name: fold(clean_text(d.read_text(encoding="utf-8"))) for d in docs}
+    sentences = [fold(s.text) for d in docs for s in split_sentences(clean_text(d.read_text(encoding="utf-8")))]
 
     per_doc: Counter[str] = Counter()
     cats: Counter[str] = Counter()
@@ -106,6 +111,9 @@ def check(set_path: Path, corpus_dir: Path) -> tuple[list[str], list[str]]:
                 errors.append(f"{where}: evidence {phrase!r} spans a line break")
             if in_raw and not in_clean:
                 errors.append(f"{where}: evidence {phrase!r} is removed by cleaning (noise)")
+            elif in_clean and not any(f in s for s in sentences):
+                errors.append(f"{where}: evidence {phrase!r} is not inside one sentence (or starts with a "
+                              "list number), so no citation can contain it")
             hit_docs.update(in_clean)
         for name in hit_docs:
             per_doc[name] += 1
