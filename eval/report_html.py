@@ -149,8 +149,9 @@ def _failures(res: Mapping[str, Any]) -> str:
     if not fails:
         return "<p>No failing questions.</p>"
     # the split beside the id: a failure on a held-out (test) question is not one to tune away
-    rows = [[escape(str(f.get("id")) + (f" ({f['split']})" if f.get("split") else "")), f'<span class="kind">{escape(f["kind"])}</span>', escape(f["question"]),
-             escape(f["expected"]), escape(f["got"])] for f in fails]
+    ids = [str(f.get("id")) + (f" ({f['split']})" if f.get("split") else "") for f in fails]
+    rows = [[escape(i), f'<span class="kind">{escape(f["kind"])}</span>', escape(f["question"]),
+             escape(f["expected"]), escape(f["got"])] for i, f in zip(ids, fails)]
     return _table(["id", "failure", "question", "expected", "got"], rows, "fail")
 
 

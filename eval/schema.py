@@ -25,7 +25,9 @@ from rag.errors import InputError
 
 from .metrics import fold
 
-__all__ = ["EvalQuestion", "EvalSet", "EvalSetError", "SPLITS", "parse_set", "load_set", "check_evidence", "select_split"]
+__all__ = [
+    "EvalQuestion", "EvalSet", "EvalSetError", "SPLITS", "parse_set", "load_set", "check_evidence", "select_split",
+]
 
 REQUIRED = ("id", "question")
 OPTIONAL_STR = ("lang", "category", "notes")

@@ -136,7 +136,8 @@ def test_eval_split_evaluates_only_that_part_of_the_set(tmp_path, capsys):
 
     split_of = {"q1": "tune", "q2": "test", "q3": "test", "q4": "tune"}
     labelled = [{**q, "split": split_of[q["id"]]} for q in QUESTIONS]
-    assert _tiny_docs_run(tmp_path, labelled, "--split", "test", "--fail-under", "hit@1=1") == 0, capsys.readouterr().err
+    code = _tiny_docs_run(tmp_path, labelled, "--split", "test", "--fail-under", "hit@1=1")
+    assert code == 0, capsys.readouterr().err
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     res = report["results"]["bm25"]
     assert [q["id"] for q in res["questions"]] == ["q2", "q3"]
