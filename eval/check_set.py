@@ -8,12 +8,17 @@ On top of :func:`eval.schema.load_set` (schema, duplicate ids) this checks what
 authoring mistakes slip past the loader:
 
 * ids run q01, q02, ... in file order; ``lang`` is set; ``category`` is known;
+* every line carries ``split`` and it follows the fixed rule of
+  :func:`expected_split` (so nobody picks the held-out questions by how they score);
 * answerable questions have evidence and ``answer_contains``; unanswerable ones
   have neither;
 * every evidence phrase is one line of text (no line break in the source),
   at most 80 characters, free of ``?`` scraping artefacts, and occurs (after
   :func:`eval.metrics.fold`) inside one document both in the raw file and in the
-  cleaned text the product indexes (so it is never noise that cleaning removes);
+  cleaned text the product indexes (so it is never noise that cleaning removes),
+  and inside one sentence as the answer pipeline splits them (a citation quotes
+  one sentence, and a list item's number is kept out of it: "9. Strengthen ..."
+  could never be cited, "Strengthen ..." can);
 * each ``answer_contains`` phrase is 1-4 words and occurs in a document that
   holds one of the question's evidence phrases (warning only: cross-lingual
   answers may be translated).
@@ -28,13 +33,26 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from rag.answer.sentences import split_sentences
 from rag.cleaning import clean_text
 
 from .metrics import fold
 from .schema import EvalSetError, load_set
 
-CATEGORIES = {"fact", "paraphrase", "broad", "cross-lingual", "french", "unanswerable"}
+CATEGORIES = {"fact", "paraphrase", "broad", "cross-lingual", "french", "numbered", "unanswerable"}
 MAX_EVIDENCE_CHARS = 80
+# q01-q70 were written first and the answer thresholds were tuned on them, so they are
+# "tune". From q71 on, every fifth question by number (q75, q80, ...) is "tune" too and
+# the rest are held out as "test": a rule fixed before any of them was scored.
+FIRST_NEW = 71
+TUNE_EVERY = 5
+
+
+def expected_split(n: int) -> str:
+    """The split of the n-th question (1-based) under the set's fixed rule."""
+    if n < FIRST_NEW or (n - FIRST_NEW + 1) % TUNE_EVERY == 0:
+        return "tune"
+    return "test"
 
 
 def check(set_path: Path, corpus_dir: Path) -> tuple[list[str], list[str]]:
@@ -50,14 +68,19 @@ def check(set_path: Path, corpus_dir: Path) -> tuple[list[str], list[str]]:
     raw_lines = {d.name: [fold(ln) for ln in d.read_text(encoding="utf-8").splitlines()] for d in docs}
     raw = {d.name: fold(d.read_text(encoding="utf-8")) for d in docs}
     cleaned = {d.name: fold(clean_text(d.read_text(encoding="utf-8"))) for d in docs}
+    sentences = [fold(s.text) for d in docs for s in split_sentences(clean_text(d.read_text(encoding="utf-8")))]
 
     per_doc: Counter[str] = Counter()
     cats: Counter[str] = Counter()
     langs: Counter[tuple[str, str]] = Counter()
+    splits: Counter[tuple[str, str]] = Counter()
     for n, q in enumerate(eval_set.questions, start=1):
         where = f"{set_path}:{q.line} ({q.id})"
         if q.id != f"q{n:02d}":
             errors.append(f"{where}: expected id q{n:02d}")
+        if q.split != expected_split(n):
+            errors.append(f"{where}: split {q.split or '(none)'!r} should be {expected_split(n)!r} "
+                          f"(q01-q{FIRST_NEW - 1:02d} tune, then every {TUNE_EVERY}th tune)")
         if q.lang not in {"en", "fr"}:
             errors.append(f"{where}: lang {q.lang!r} is not 'en' or 'fr'")
         if q.category not in CATEGORIES:
@@ -70,6 +93,7 @@ def check(set_path: Path, corpus_dir: Path) -> tuple[list[str], list[str]]:
             errors.append(f"{where}: an answerable question needs answer_contains")
         cats[q.category] += 1
         langs[(q.lang, q.category)] += 1
+        splits[(q.split, q.category)] += 1
 
         hit_docs: set[str] = set()
         for phrase in q.evidence:
@@ -87,6 +111,9 @@ def check(set_path: Path, corpus_dir: Path) -> tuple[list[str], list[str]]:
                 errors.append(f"{where}: evidence {phrase!r} spans a line break")
             if in_raw and not in_clean:
                 errors.append(f"{where}: evidence {phrase!r} is removed by cleaning (noise)")
+            elif in_clean and not any(f in s for s in sentences):
+                errors.append(f"{where}: evidence {phrase!r} is not inside one sentence (or starts with a "
+                              "list number), so no citation can contain it")
             hit_docs.update(in_clean)
         for name in hit_docs:
             per_doc[name] += 1
@@ -100,6 +127,8 @@ def check(set_path: Path, corpus_dir: Path) -> tuple[list[str], list[str]]:
     print("  by category:", dict(sorted(cats.items())))
     print("  by language:", dict(sorted(Counter(lang for lang, _ in langs.elements()).items())))
     print("  by language x category:", {f"{k[0]}/{k[1]}": v for k, v in sorted(langs.items())})
+    print("  by split:", dict(sorted(Counter(split for split, _ in splits.elements()).items())))
+    print("  by split x category:", {f"{k[0]}/{k[1]}": v for k, v in sorted(splits.items())})
     print("  questions per document:", {name: per_doc[name] for name in raw})
     for name in raw:
         if not per_doc[name]:

@@ -48,6 +48,7 @@ class QuestionResult:
     citations: tuple[dict[str, Any], ...] = ()
     search_ms: float = 0.0
     answer_ms: float | None = None
+    split: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -114,6 +115,7 @@ def score_question(
         citations=cites,
         search_ms=round(search_s * 1000, 3),
         answer_ms=None if answer_s is None else round(answer_s * 1000, 3),
+        split=q.split,
     )
 
 

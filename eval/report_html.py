@@ -148,8 +148,10 @@ def _failures(res: Mapping[str, Any]) -> str:
     fails = res.get("failures") or []
     if not fails:
         return "<p>No failing questions.</p>"
-    rows = [[escape(str(f.get("id"))), f'<span class="kind">{escape(f["kind"])}</span>', escape(f["question"]),
-             escape(f["expected"]), escape(f["got"])] for f in fails]
+    # the split beside the id: a failure on a held-out (test) question is not one to tune away
+    ids = [str(f.get("id")) + (f" ({f['split']})" if f.get("split") else "") for f in fails]
+    rows = [[escape(i), f'<span class="kind">{escape(f["kind"])}</span>', escape(f["question"]),
+             escape(f["expected"]), escape(f["got"])] for i, f in zip(ids, fails)]
     return _table(["id", "failure", "question", "expected", "got"], rows, "fail")
 
 
@@ -168,7 +170,7 @@ def _set_sections(report: Mapping[str, Any]) -> list[str]:
         series = {n: [results[n]["summary"].get(k) for k, _ in cols] for n in names}
         if _any(series):
             charts.append(bar_chart(title, [label for _, label in cols], series))
-    groups = [g for g in results[names[0]]["breakdown"] if g.startswith(("category=", "lang="))]
+    groups = [g for g in results[names[0]]["breakdown"] if g.startswith(("split=", "category=", "lang="))]
     for key, label in (("hit@5", "Hit@5"), ("citation_accuracy", "Citation accuracy")):
         shown = [g for g in groups if any(results[n]["breakdown"].get(g, {}).get(key) is not None for n in names)]
         series = {n: [results[n]["breakdown"].get(g, {}).get(key) for g in shown] for n in names}
@@ -182,7 +184,7 @@ def _set_sections(report: Mapping[str, Any]) -> list[str]:
     cols = [("hit@5", "Hit@5"), ("recall@10", "R@10"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
             ("citation_accuracy", "CiteAcc"), ("evidence_coverage", "EvCov"), ("answer_contains", "AnsCont"),
             ("refusal_rate", "Refused")]
-    out.append("<h2>Breakdown by language, answerability and category</h2>")
+    out.append("<h2>Breakdown by answerability, split, language and category</h2>")
     for n in names:
         rows = [[escape(g), str(s["questions"]), *(fmt(s.get(k)) for k, _ in cols)] for g, s in results[n]["breakdown"].items()]
         out.append(f"<h3>{escape(n)}</h3>" + _table(["group", "n", *(label for _, label in cols)], rows))

@@ -68,7 +68,8 @@ def evaluate_sets(
     return {
         "kind": "set",
         "created": now(),
-        "sets": [{"name": s.name, "path": s.path, "questions": len(s.questions), "sha256": _file_sha(s.path)}
+        "sets": [{"name": s.name, "path": s.path, "questions": len(s.questions), "sha256": _file_sha(s.path),
+                  "splits": sorted({q.split for q in s.questions if q.split})}
                  for s in sets if Path(s.path).is_file()],
         "corpus": {"fingerprint": pool.fingerprint, "documents": len(documents),
                    "languages": sorted({d.lang for d in documents})},

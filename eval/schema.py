@@ -3,7 +3,12 @@
 A line looks like::
 
     {"id": "q01", "question": "...", "lang": "en", "answerable": true,
-     "evidence": ["exact phrase from the source text"], "answer_contains": ["phrase"]}
+     "evidence": ["exact phrase from the source text"], "answer_contains": ["phrase"],
+     "split": "test"}
+
+``split`` says which part of the set a question belongs to: ``tune`` (settings
+may be chosen on it) or ``test`` (held out, scored only). It is optional so
+that other sets load unchanged; when present it must be one of :data:`SPLITS`.
 
 Schema errors and evidence phrases that do not occur in the corpus are
 :class:`EvalSetError` s naming the file and line, never silent zeros.
@@ -20,12 +25,15 @@ from rag.errors import InputError
 
 from .metrics import fold
 
-__all__ = ["EvalQuestion", "EvalSet", "EvalSetError", "parse_set", "load_set", "check_evidence"]
+__all__ = [
+    "EvalQuestion", "EvalSet", "EvalSetError", "SPLITS", "parse_set", "load_set", "check_evidence", "select_split",
+]
 
 REQUIRED = ("id", "question")
 OPTIONAL_STR = ("lang", "category", "notes")
 OPTIONAL_LIST = ("evidence", "answer_contains", "tags")
-KNOWN = set(REQUIRED) | set(OPTIONAL_STR) | set(OPTIONAL_LIST) | {"answerable"}
+KNOWN = set(REQUIRED) | set(OPTIONAL_STR) | set(OPTIONAL_LIST) | {"answerable", "split"}
+SPLITS = ("tune", "test")
 
 
 class EvalSetError(InputError):
@@ -41,6 +49,7 @@ class EvalQuestion:
     evidence: tuple[str, ...] = ()
     answer_contains: tuple[str, ...] = ()
     category: str = ""
+    split: str = ""  # "" when the line carries no split
     line: int = 0
 
 
@@ -77,6 +86,9 @@ def _parse_line(where: str, raw: str, lineno: int) -> EvalQuestion:
     for key in OPTIONAL_STR:
         if key in obj and not isinstance(obj[key], str):
             raise EvalSetError(f"{where}: {key!r} must be a string")
+    split = obj.get("split", "")
+    if "split" in obj and split not in SPLITS:
+        raise EvalSetError(f"{where}: 'split' must be one of {', '.join(map(repr, SPLITS))}, got {split!r}")
     answerable = obj.get("answerable", True)
     if not isinstance(answerable, bool):
         raise EvalSetError(f"{where}: 'answerable' must be true or false")
@@ -93,6 +105,7 @@ def _parse_line(where: str, raw: str, lineno: int) -> EvalQuestion:
         evidence=evidence,
         answer_contains=contains,
         category=obj.get("category", ""),
+        split=split,
         line=lineno,
     )
 
@@ -143,3 +156,23 @@ def check_evidence(eval_set: EvalSet, corpus_texts: Sequence[str]) -> None:
             f"{eval_set.path}:{q.line}: evidence phrase {phrase!r} of {q.id!r} "
             f"does not occur in the indexed documents{more}"
         )
+
+
+def select_split(eval_set: EvalSet, split: str) -> EvalSet:
+    """The questions of ``eval_set`` in ``split``; every question must carry a split.
+
+    A question without one would otherwise drop out of both parts unseen, so it
+    is an :class:`EvalSetError` naming its line, as is a split with no questions.
+    """
+    if split not in SPLITS:
+        raise EvalSetError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {split!r}")
+    unlabelled = [q for q in eval_set.questions if not q.split]
+    if unlabelled:
+        q = unlabelled[0]
+        more = f" (and {len(unlabelled) - 1} more)" if len(unlabelled) > 1 else ""
+        raise EvalSetError(f"{eval_set.path}:{q.line}: {q.id!r} has no 'split', so --split {split} "
+                           f"cannot place it{more}")
+    kept = tuple(q for q in eval_set.questions if q.split == split)
+    if not kept:
+        raise EvalSetError(f"{eval_set.path}: no question is in split {split!r}")
+    return EvalSet(name=eval_set.name, path=eval_set.path, questions=kept)

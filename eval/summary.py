@@ -39,6 +39,9 @@ def _groups(results: Sequence[QuestionResult]) -> dict[str, Callable[[QuestionRe
         "answerable": lambda r: r.answerable,
         "unanswerable": lambda r: not r.answerable,
     }
+    # tune (what settings were chosen on) against test (held out): the honest figure is test's
+    for split in sorted({r.split for r in results if r.split}):
+        groups[f"split={split}"] = lambda r, split=split: r.split == split
     for lang in sorted({r.lang for r in results}):
         groups[f"lang={lang}"] = lambda r, lang=lang: r.lang == lang
     for cat in sorted({r.category for r in results if r.category}):
@@ -51,7 +54,7 @@ def _groups(results: Sequence[QuestionResult]) -> dict[str, Callable[[QuestionRe
 
 
 def breakdown(results: Sequence[QuestionResult]) -> dict[str, dict[str, Any]]:
-    """The summary again for each language, answerable/unanswerable, category and set."""
+    """The summary again for answerable/unanswerable, each split, language, category and set."""
     out = {}
     for label, keep in _groups(results).items():
         subset = [r for r in results if keep(r)]
@@ -70,7 +73,7 @@ def failures(results: Sequence[QuestionResult]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     def add(r: QuestionResult, kind: str, expected: str, got: str) -> None:
-        out.append({"set": r.set, "id": r.id, "lang": r.lang, "category": r.category, "kind": kind,
+        out.append({"set": r.set, "id": r.id, "split": r.split, "lang": r.lang, "category": r.category, "kind": kind,
                     "question": r.question, "expected": expected, "got": got})
 
     for r in results:

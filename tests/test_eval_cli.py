@@ -114,3 +114,46 @@ def test_eval_docs_indexes_given_files_in_the_cache_not_the_main_index(tmp_path,
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert report["corpus"]["documents"] == 3
     assert report["configs"][0]["index_dir"].startswith(str(tmp_path / "cache" / "docs-"))
+
+
+def _tiny_docs_run(tmp_path, questions, *extra: str) -> int:
+    """`rag eval` over the tiny corpus in files, hashing embedder: no model to load."""
+    from tests.eval_support import TEXTS, tiny_set
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir(exist_ok=True)
+    for doc_id, (title, body) in TEXTS.items():
+        (corpus / f"{doc_id}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    set_path = tmp_path / "split.jsonl"
+    tiny_set(set_path, questions)
+    return main(["eval", str(set_path), "--docs", str(corpus), "--index-dir", str(tmp_path / "index"),
+                 "--model", "hashing-64", "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out"),
+                 "--no-answers", "--quiet", "--config", "bm25", *extra])
+
+
+def test_eval_split_evaluates_only_that_part_of_the_set(tmp_path, capsys):
+    from tests.eval_support import QUESTIONS
+
+    split_of = {"q1": "tune", "q2": "test", "q3": "test", "q4": "tune"}
+    labelled = [{**q, "split": split_of[q["id"]]} for q in QUESTIONS]
+    code = _tiny_docs_run(tmp_path, labelled, "--split", "test", "--fail-under", "hit@1=1")
+    assert code == 0, capsys.readouterr().err
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    res = report["results"]["bm25"]
+    assert [q["id"] for q in res["questions"]] == ["q2", "q3"]
+    assert res["summary"]["questions"] == 2 and report["sets"][0]["splits"] == ["test"]
+    assert list(g for g in res["breakdown"] if g.startswith("split=")) == ["split=test"]
+    assert "split=test" in capsys.readouterr().out
+
+    assert _tiny_docs_run(tmp_path, labelled) == 0
+    whole = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["results"]["bm25"]
+    assert whole["summary"]["questions"] == 4
+    assert whole["breakdown"]["split=tune"]["questions"] == 2 and whole["breakdown"]["split=test"]["questions"] == 2
+
+
+def test_eval_split_on_a_set_without_splits_is_an_error_naming_the_line(tmp_path, capsys):
+    from tests.eval_support import QUESTIONS
+
+    assert _tiny_docs_run(tmp_path, QUESTIONS, "--split", "tune") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("rag: error: ") and "split.jsonl:1: 'q1' has no 'split'" in err[-1]

@@ -107,3 +107,20 @@ def test_beir_loader_names_what_is_missing(tmp_path):
         (tmp_path / "corpus.jsonl").write_text("{}\n")
         (tmp_path / "queries.jsonl").write_text("{}\n")
         load_beir(tmp_path)
+
+
+def test_breakdown_gives_every_metric_per_split_when_questions_carry_one(tmp_path):
+    eng = tiny_engine(tmp_path / "index")
+    split_of = {"q1": "tune", "q2": "test", "q3": "test", "q4": "test"}
+    labelled = [{**q, "split": split_of[q["id"]]} for q in QUESTIONS]
+    configs = build_configs(eng.settings, ["bm25"])
+    report = evaluate_sets([tiny_set(tmp_path / "s.jsonl", labelled)], configs, eng, answers=False, progress=False)
+    res = report["results"]["bm25"]
+    assert res["breakdown"]["split=tune"]["questions"] == 1
+    test = res["breakdown"]["split=test"]
+    assert test["questions"] == 3 and test["unanswerable"] == 1
+    assert set(test) == set(res["summary"])  # the same metrics as the whole-set summary
+    assert [q["split"] for q in res["questions"]] == ["tune", "test", "test", "test"]
+    assert report["sets"][0]["splits"] == ["test", "tune"]
+    unlabelled = evaluate_sets([tiny_set()], configs, eng, answers=False, progress=False)
+    assert not any(g.startswith("split=") for g in unlabelled["results"]["bm25"]["breakdown"])

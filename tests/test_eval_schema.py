@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from eval.schema import EvalSetError, check_evidence, load_set, parse_set
+from eval.schema import EvalSetError, check_evidence, load_set, parse_set, select_split
 
 GOOD = {"id": "q01", "question": "What?", "lang": "en", "answerable": True, "evidence": ["Alpha  Beta"]}
 
@@ -35,6 +35,10 @@ def test_valid_set_parses_with_defaults():
         ({"id": "q9", "question": "q"}, "needs at least one 'evidence' phrase"),
         ({"id": "q9", "question": "q", "evidance": ["a"]}, "unknown field(s) 'evidance'"),
         ({"id": "q01", "question": "again", "evidence": ["a"]}, "x.jsonl:2: duplicate id 'q01' (first on line 1)"),
+        ({"id": "q9", "question": "q", "evidence": ["a"], "split": "train"}, "x.jsonl:2: 'split' must be one of"),
+        ({"id": "q9", "question": "q", "evidence": ["a"], "split": "Test"}, "'split' must be one of 'tune', 'test'"),
+        ({"id": "q9", "question": "q", "evidence": ["a"], "split": None}, "'split' must be one of"),
+        ({"id": "q9", "question": "q", "evidence": ["a"], "split": ""}, "'split' must be one of"),
     ],
 )
 def test_schema_errors_name_the_line(bad, message):
@@ -64,3 +68,27 @@ def test_load_set_reports_missing_file_and_empty_set(tmp_path):
     empty.write_text("\n", encoding="utf-8")
     with pytest.raises(EvalSetError, match="no questions"):
         load_set(empty)
+
+
+def test_split_is_read_when_given_and_empty_when_absent():
+    s = parse_set(lines({**GOOD, "split": "tune"}, {**GOOD, "id": "q02", "split": "test"}, {**GOOD, "id": "q03"}))
+    assert [q.split for q in s.questions] == ["tune", "test", ""]
+
+
+def test_select_split_keeps_only_that_part():
+    s = parse_set(lines({**GOOD, "split": "tune"}, {**GOOD, "id": "q02", "split": "test"},
+                        {**GOOD, "id": "q03", "split": "test"}), "x.jsonl")
+    assert [q.id for q in select_split(s, "test").questions] == ["q02", "q03"]
+    assert [q.id for q in select_split(s, "tune").questions] == ["q01"]
+    assert select_split(s, "test").name == "x"
+
+
+def test_select_split_refuses_unlabelled_questions_and_empty_parts():
+    s = parse_set(lines({**GOOD, "split": "tune"}, {**GOOD, "id": "q02"}), "x.jsonl")
+    with pytest.raises(EvalSetError, match=r"x.jsonl:2: 'q02' has no 'split'"):
+        select_split(s, "tune")
+    only_tune = parse_set(lines({**GOOD, "split": "tune"}), "x.jsonl")
+    with pytest.raises(EvalSetError, match="no question is in split 'test'"):
+        select_split(only_tune, "test")
+    with pytest.raises(EvalSetError, match="split must be one of"):
+        select_split(only_tune, "dev")

@@ -40,6 +40,9 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--docs", action="append", metavar="PATH",
                    help="index these files/folders (in the eval cache) instead of using the current index")
     p.add_argument("--cache-dir", metavar="DIR", help="where extra index builds go (default: <index parent>/eval-cache)")
+    p.add_argument("--split", choices=("tune", "test"),
+                   help="evaluate only the questions of this split (tune: settings were chosen on them; "
+                   "test: held out); default: all, with figures per split in the breakdown")
     p.add_argument("--no-answers", action="store_true", help="retrieval metrics only (skip Engine.ask)")
     p.add_argument("--max-queries", type=int, metavar="N", help="BEIR: evaluate only the first N judged queries")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -85,9 +88,11 @@ def run_eval(args: argparse.Namespace) -> int:
 
         report = evaluate_beir(args.beir, configs, Engine(settings), cache_root, args.max_queries, progress)
     else:
-        from eval.schema import load_set
+        from eval.schema import load_set, select_split
 
         sets = [load_set(p) for p in args.sets]  # schema errors before any indexing
+        if args.split:
+            sets = [select_split(s, args.split) for s in sets]
         engine = _engine(settings, args, cache_root, progress)
         report = evaluate_sets(sets, configs, engine, cache_root, answers=not args.no_answers, progress=progress)
     json_path, html_path = write_report(report, args.out)
