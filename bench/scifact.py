@@ -60,7 +60,7 @@ def main() -> int:
 
     data = load_beir(args.beir_dir)
     docs = beir_documents(data)
-    settings = Settings(index_dir=args.index_dir, model=args.model)
+    settings = Settings(index_dir=args.index_dir, model=args.model, index_sentences=False)  # retrieval only
     engine = Engine(settings)
     engine.embedder  # load the model before timing
     t = time.perf_counter()

@@ -33,7 +33,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from rag.answer.sentences import split_sentences
+from rag.sentences import split_sentences
 from rag.cleaning import clean_text
 
 from .metrics import fold

@@ -93,6 +93,11 @@ def evaluate_beir(
 
     data = load_beir(folder)
     documents = beir_documents(data)
+    # Retrieval only: the sentence index that answers need is not built.
+    from dataclasses import replace
+
+    configs = [replace(c, settings=c.settings.replace(index_sentences=False)) for c in configs]
+    engine.settings = engine.settings.replace(index_sentences=False)
     pool = EnginePool(engine, documents, cache_root or default_cache_root(engine), f"beir-{data.name}",
                       reuse_base=False, progress=progress)
     results = run_beir(data, configs, pool, max_queries=max_queries, progress=progress)

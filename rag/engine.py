@@ -22,7 +22,7 @@ from .embed import Embedder, load_embedder
 from .errors import EmptyCorpusError, IndexCorruptError, IndexMismatchError, InputError, LoadError
 from .indexer import build_state
 from .loaders import iter_files, load_file
-from .retrieve import search as _search
+from .retrieve import IndexRetriever
 from .settings import SAMPLE_CORPUS, Settings
 from .types import Answer, Document, Filters, Hit, IndexReport
 
@@ -132,6 +132,7 @@ class Engine:
             documents=len(state.documents), chunks=len(state.chunks),
             added=counts["added"], updated=counts["updated"], removed=counts["removed"],
             unchanged=counts["unchanged"], embedded_chunks=counts["embedded_chunks"],
+            embedded_sentences=counts["embedded_sentences"],
             skipped=tuple(skipped), seconds=counts["seconds"], path=str(self.index_dir),
         )
 
@@ -205,29 +206,26 @@ class Engine:
                filters: Filters | None = None, embedder: Embedder | None = None) -> list[Hit]:
         """Top-``k`` passages. ``embedder`` overrides the engine's own for this call (the
         answer pipeline passes one that remembers the query vector it also scores with)."""
-        if not query or not query.strip():
-            raise InputError("empty query")
-        s = self.settings
-        mode = mode or s.mode
-        if mode not in ("hybrid", "dense", "bm25"):
-            raise InputError(f"unknown search mode {mode!r} (use hybrid, dense or bm25)")
-        k = s.k if k is None else k
-        if k < 1:
-            raise InputError("k must be at least 1")
-        state = self.state()
+        mode = mode or self.settings.mode
         emb = None if mode == "bm25" else (embedder or self.embedder)
-        return _search(state, emb, query.strip(), k, mode, filters, s.fusion, s.dense_weight,
-                       s.rrf_k, s.candidates)
+        return IndexRetriever(self.state(), self.settings).search(query, k, mode, filters, embedder=emb)
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
             mode: str | None = None, filters: Filters | None = None) -> Answer:
         from .answer import ask
 
-        return ask(self, question, history, k=k, mode=mode, filters=filters)
+        return ask(self._answer_context(), question, history, k=k, mode=mode, filters=filters)
 
     def ask_stream(self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
                    mode: str | None = None, filters: Filters | None = None) -> Iterator[str | Answer]:
         from .answer import ask_stream
 
-        return ask_stream(self, question, history, k=k, mode=mode, filters=filters)
+        return ask_stream(self._answer_context(), question, history, k=k, mode=mode, filters=filters)
+
+    def _answer_context(self):
+        """What the answer stage needs: one loaded generation, a retriever bound to it, the model."""
+        from .answer import AnswerContext
+
+        state = self.state()
+        return AnswerContext(IndexRetriever(state, self.settings), state, self.embedder, self.settings)
 

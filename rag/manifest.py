@@ -27,10 +27,12 @@ from .errors import IndexCorruptError, IndexMismatchError
 from .settings import Settings
 
 # 2: the manifest carries row counts, a sha256 of every file and a checksum of itself.
-FORMAT_VERSION = 2
+# 3: answerable sentences and their vectors are part of the index (sentences.jsonl, sentence_vectors.npy).
+FORMAT_VERSION = 3
 NAME = "manifest.json"
 REBUILD = "run `rag index --rebuild PATH ...` with the files or folders you indexed"
-REQUIRED_FILES = ("documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss")
+REQUIRED_FILES = ("documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "sentences.jsonl",
+                  "sentence_vectors.npy")
 
 
 def damaged(where: Path | str, what: str) -> IndexCorruptError:
@@ -65,7 +67,9 @@ def package_versions() -> dict[str, str]:
 # Field name -> JSON type it must have on disk.
 _TYPES: dict[str, type | tuple[type, ...]] = {
     "format_version": int, "model": str, "dimension": int, "chunk_size": int, "chunk_overlap": int,
-    "cleaning_version": int, "fingerprint": str, "documents": int, "chunks": int, "languages": list,
+    "cleaning_version": int, "fingerprint": str, "documents": int, "chunks": int, "sentences": int,
+    "sentences_indexed": bool,
+    "languages": list,
     "sources": list, "built_at": str, "versions": dict, "files": dict,
 }
 
@@ -81,6 +85,8 @@ class Manifest:
     fingerprint: str
     documents: int
     chunks: int
+    sentences: int = 0
+    sentences_indexed: bool = True
     languages: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     cleaning_version: int = CLEANING_VERSION
@@ -100,6 +106,7 @@ class Manifest:
             self.model == (model or settings.model)
             and self.chunk_size == settings.chunk_size
             and self.chunk_overlap == settings.chunk_overlap
+            and self.sentences_indexed == settings.index_sentences
             and self.cleaning_version == CLEANING_VERSION
             and self.format_version == FORMAT_VERSION
         )

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 import numpy as np
 
 from .embed import Embedder
+from .errors import InputError
 from .fusion import convex, rrf
 from .store import IndexState
 from .types import Filters, Hit
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 def allowed_rows(state: IndexState, filters: Filters | None) -> np.ndarray | None:
@@ -91,3 +97,36 @@ def _hits(state: IndexState, ids: np.ndarray, scores: np.ndarray, retriever: str
         Hit(chunk=state.chunks[int(i)], score=float(s), retriever=retriever, rank=r + 1)
         for r, (i, s) in enumerate(zip(ids, scores))
     ]
+
+
+class Retriever(Protocol):
+    """What the answer stage needs from retrieval: top passages for a query."""
+
+    def search(self, query: str, k: int | None = None, mode: str | None = None,
+               filters: Filters | None = None, embedder: Embedder | None = None) -> list[Hit]: ...
+
+
+class IndexRetriever:
+    """Hybrid, dense or BM25 search over one loaded index generation, with the settings' fusion.
+
+    Bound to one :class:`IndexState`, so an answer's search and its sentence
+    lookup read the same generation even while a writer swaps in a new one.
+    """
+
+    def __init__(self, state: IndexState, settings: "Settings", embedder: Embedder | None = None) -> None:
+        self.state, self.settings, self.embedder = state, settings, embedder
+
+    def search(self, query: str, k: int | None = None, mode: str | None = None,
+               filters: Filters | None = None, embedder: Embedder | None = None) -> list[Hit]:
+        if not query or not query.strip():
+            raise InputError("empty query")
+        s = self.settings
+        mode = mode or s.mode
+        if mode not in ("hybrid", "dense", "bm25"):
+            raise InputError(f"unknown search mode {mode!r} (use hybrid, dense or bm25)")
+        k = s.k if k is None else k
+        if k < 1:
+            raise InputError("k must be at least 1")
+        emb = None if mode == "bm25" else (embedder or self.embedder)
+        return search(self.state, emb, query.strip(), k, mode, filters, s.fusion, s.dense_weight,
+                      s.rrf_k, s.candidates)

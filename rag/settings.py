@@ -50,6 +50,9 @@ class Settings:
     chunk_overlap: int = 150
     batch_size: int = 32
     device: str = "cpu"
+    # Split and embed answerable sentences at index time (needed by `ask`; retrieval-only
+    # benchmarks such as BEIR turn it off to index faster).
+    index_sentences: bool = True
     follow_symlinks: bool = False  # index files that symlinks in a folder point to outside it
 
     # Retrieval

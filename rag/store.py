@@ -9,6 +9,8 @@ Layout of ``index_dir``::
         documents.jsonl     documents with their cleaned text
         chunks.jsonl        chunks (offsets into the cleaned text)
         vectors.npy         normalised float32 chunk embeddings (row i = chunk i)
+        sentences.jsonl     answerable sentences (document id + span), for cited answers
+        sentence_vectors.npy  their embeddings (row i = sentence i)
         dense.faiss         FAISS inner-product index over the vectors
         bm25/               bm25s arrays + vocabulary + languages
 
@@ -19,6 +21,7 @@ generation loadable. Old generations are removed after the swap.
 
 from __future__ import annotations
 
+import bisect
 import errno
 import fcntl
 import hashlib
@@ -38,6 +41,7 @@ import numpy as np
 from .errors import IndexCorruptError, IndexMissingError, IndexWriteError
 from .lexical import BM25Index
 from .manifest import FORMAT_VERSION, NAME, Manifest, damaged
+from .sentences import Sentence
 from .types import Chunk, Document
 
 __all__ = ["FORMAT_VERSION", "IndexState", "Manifest", "build_faiss", "current_generation", "current_name",
@@ -56,6 +60,9 @@ class IndexState:
     faiss_index: Any = None
     path: str = ""
     by_doc: dict[str, list[int]] = field(default_factory=dict)
+    sentences: list[Sentence] = field(default_factory=list)
+    sentence_vectors: np.ndarray | None = None
+    sentences_by_doc: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.by_doc:
@@ -63,6 +70,18 @@ class IndexState:
                 self.by_doc.setdefault(c.doc_id, []).append(i)
         if self.faiss_index is None:
             self.faiss_index = build_faiss(self.vectors)
+        if self.sentence_vectors is None:
+            self.sentence_vectors = np.zeros((0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), np.float32)
+        if not self.sentences_by_doc:
+            for i, x in enumerate(self.sentences):  # stored in document order, by start
+                self.sentences_by_doc.setdefault(x.doc_id, []).append(i)
+
+    def sentences_in_chunk(self, chunk: Chunk) -> list[int]:
+        """Rows of the sentences whose middle lies inside ``chunk`` (overlapping chunks share some)."""
+        rows = self.sentences_by_doc.get(chunk.doc_id, [])
+        mids = [(self.sentences[i].start + self.sentences[i].end) // 2 for i in rows]
+        lo, hi = bisect.bisect_left(mids, chunk.start), bisect.bisect_left(mids, chunk.end)
+        return rows[lo:hi]
 
 
 def build_faiss(vectors: np.ndarray):
@@ -147,6 +166,8 @@ def _save(index_dir: Path, state: IndexState, _fail_after: str | None) -> Path:
         if _fail_after == "chunks":
             raise KeyboardInterrupt("simulated crash after chunks")
         np.save(tmp / "vectors.npy", state.vectors.astype(np.float32))
+        _write_jsonl(tmp / "sentences.jsonl", (x.to_json() for x in state.sentences))
+        np.save(tmp / "sentence_vectors.npy", np.asarray(state.sentence_vectors, dtype=np.float32))
         try:
             faiss.write_index(state.faiss_index, str(tmp / "dense.faiss"))
         except RuntimeError as exc:  # faiss reports I/O errors this way
@@ -258,6 +279,11 @@ def _load_generation(index_dir: Path, gen: Path, model: str | None) -> IndexStat
     except (OSError, ValueError) as exc:
         raise damaged(index_dir, f"vectors.npy cannot be read ({type(exc).__name__})") from exc
     try:
+        sentence_vectors = np.load(gen / "sentence_vectors.npy", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise damaged(index_dir, f"sentence_vectors.npy cannot be read ({type(exc).__name__})") from exc
+    sentences = _rows(gen / "sentences.jsonl", index_dir, lambda r: Sentence.from_json(r, documents[r["doc_id"]].text))
+    try:
         index = faiss.read_index(str(gen / "dense.faiss"))
     except RuntimeError as exc:
         raise damaged(index_dir, "dense.faiss cannot be read") from exc
@@ -271,13 +297,16 @@ def _load_generation(index_dir: Path, gen: Path, model: str | None) -> IndexStat
         "documents.jsonl": (len(docs), len(documents), manifest.documents),
         "chunks.jsonl": (len(chunks), manifest.chunks),
         "vectors.npy": (vectors.shape, (manifest.chunks, manifest.dimension)),
+        "sentences.jsonl": (len(sentences), manifest.sentences),
+        "sentence_vectors.npy": (sentence_vectors.shape, (manifest.sentences, manifest.dimension)),
         "dense.faiss": ((index.ntotal, index.d), (manifest.chunks, max(1, manifest.dimension))),
         "bm25/": (int(bm25.model.scores["num_docs"]) if bm25 else 0, manifest.chunks),
     }
     for name, values in counts.items():
         if any(v != values[-1] for v in values[:-1]):
             raise damaged(index_dir, f"{name} holds {values[0]} rows, {NAME} says {values[-1]}")
-    return IndexState(manifest, documents, chunks, vectors, bm25, index, str(gen))
+    return IndexState(manifest, documents, chunks, vectors, bm25, index, str(gen),
+                      sentences=sentences, sentence_vectors=sentence_vectors)
 
 
 def load(index_dir: Path, model: str | None) -> IndexState:

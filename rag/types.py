@@ -231,6 +231,7 @@ class IndexReport:
     removed: tuple[str, ...] = ()
     unchanged: int = 0
     embedded_chunks: int = 0
+    embedded_sentences: int = 0
     skipped: tuple[tuple[str, str], ...] = ()  # (path, reason)
     seconds: float = 0.0
     path: str = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import intent, refusal, select
-from rag.answer.sentences import split_sentences
+from rag.sentences import split_sentences
 
 
 @pytest.mark.parametrize("question, items", [

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.answer import compose, refusal, select
-from rag.answer.cache import LRU
-from rag.answer.sentences import split_sentences, sentences_in
+from rag.sentences import split_sentences, sentences_in
 from rag.answer.terms import content_terms, question_lang
 from rag.types import Chunk
 
@@ -129,23 +128,39 @@ def test_refusal_threshold_is_strict_lower_bound():
     assert refusal.should_refuse(refusal.Evidence(0.0, 0.0, 0.0), 0.32)
 
 
-def test_lru_builds_once_and_evicts_oldest():
-    cache: LRU[int] = LRU(2)
-    calls = []
-    for key in ["a", "b", "a", "c", "b"]:
-        cache.get(key, lambda k=key: calls.append(k) or len(calls))
-    assert calls == ["a", "b", "c", "b"]  # "a" was reused, "b" evicted by "c" then rebuilt
-    assert len(cache) == 2
+def test_ask_embeds_only_the_question_once(sample_index_dir, real_embedder):
+    """Sentences were embedded at index time: answering calls the model once, for the question."""
+    from rag.embed import Embedder
+    from rag.engine import Engine
+    from rag.settings import Settings
+
+    class Counting(Embedder):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner, self.name, self.dim = inner, inner.name, inner.dim
+            self.calls: list[tuple[str, int]] = []
+
+        def embed_batch(self, texts, kind):
+            self.calls.append((kind, len(texts)))
+            return self.inner.embed_batch(texts, kind)
+
+    emb = Counting(real_embedder)
+    eng = Engine(Settings(index_dir=str(sample_index_dir)), embedder=emb)
+    answer = eng.ask("What SME financing measures were announced?")
+    assert answer.citations
+    assert emb.calls == [("query", 1)]
+    eng.ask("What did measure 9 say?")
+    assert emb.calls == [("query", 1), ("query", 1)]
 
 
-def test_warm_embeds_every_chunk_once_so_asks_hit_the_cache(sample_engine):
-    from rag.answer import pipeline
+def test_nothing_in_the_answer_stage_refers_to_the_engine():
+    from pathlib import Path
 
-    n = pipeline.warm(sample_engine)
-    assert n == len(sample_engine.state().chunks)
-    misses = pipeline._CHUNK_INFO.misses
-    sample_engine.ask("What SME financing measures were announced?")
-    assert pipeline._CHUNK_INFO.misses == misses
+    import rag.answer
+
+    for path in Path(rag.answer.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "Engine" not in text and "rag.engine" not in text, path.name
 
 
 def test_quantity_questions_need_a_sentence_that_states_a_quantity():

@@ -48,15 +48,23 @@ def test_unchanged_corpus_embeds_nothing_and_one_changed_file_only_its_chunks(tm
     emb = CountingEmbedder()
     eng = _engine(tmp_path, emb)
     first = eng.index([corpus])
-    assert first.documents == 3 and first.embedded_chunks == emb.embedded > 0
+    assert first.documents == 3 and first.embedded_chunks > 0 and first.embedded_sentences > 0
+    assert first.embedded_chunks + first.embedded_sentences == emb.embedded
     again = Engine(eng.settings, embedder=emb).index([corpus])
-    assert again.embedded_chunks == 0 and again.unchanged == 3
+    assert again.embedded_chunks == again.embedded_sentences == 0 and again.unchanged == 3
     (corpus / "energy.txt").write_text("Energy policy\n\nSolar subsidies for rural homes. " * 3, encoding="utf-8")
     before = emb.embedded
     third = Engine(eng.settings, embedder=emb).index([corpus])
-    energy_chunks = [c for c in Engine(eng.settings, embedder=emb).state().chunks if c.doc_id == "energy"]
+    state = Engine(eng.settings, embedder=emb).state()
+    energy_chunks = [c for c in state.chunks if c.doc_id == "energy"]
+    energy_sentences = [x for x in state.sentences if x.doc_id == "energy"]
     assert third.updated == ("energy",)
-    assert third.embedded_chunks == len(energy_chunks) == emb.embedded - before
+    assert third.embedded_chunks == len(energy_chunks)
+    assert third.embedded_sentences == len(energy_sentences) > 0
+    assert third.embedded_chunks + third.embedded_sentences == emb.embedded - before
+    # Carried-over sentences keep exact spans into their (unchanged) documents.
+    for x in state.sentences:
+        assert state.documents[x.doc_id].text[x.start:x.end] == x.text
 
 
 def test_deleting_a_file_removes_its_chunks(tmp_path):

@@ -90,7 +90,8 @@ CORRUPTIONS = {"truncate": _truncate, "empty": _empty, "delete": _delete, "rando
                "non_utf8": _non_utf8, "drop_line": _drop_line}
 
 
-TARGETS = ["CURRENT", "manifest.json", "documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "bm25/*"]
+TARGETS = ["CURRENT", "manifest.json", "documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "bm25/*",
+           "sentences.jsonl", "sentence_vectors.npy"]
 
 
 def _expand(index_dir: Path, target: str) -> list[tuple[str, Path]]:

@@ -11,38 +11,35 @@ citations are checked (falling back to the extractive answer on failure).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from rag.errors import InputError
 from rag.types import Answer, Filters
 
-from .pipeline import Prepared, extractive_answer, prepare, warm
+from .pipeline import AnswerContext, Prepared, extractive_answer, prepare
 
-if TYPE_CHECKING:
-    from rag.engine import Engine
-
-__all__ = ["ask", "ask_stream", "warm", "Prepared"]
+__all__ = ["ask", "ask_stream", "AnswerContext", "Prepared"]
 
 
-def ask(engine: "Engine", question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
+def ask(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
         mode: str | None = None, filters: Filters | None = None) -> Answer:
     """Answer ``question`` from the indexed documents (see module docstring)."""
     final: Answer | None = None
-    for item in ask_stream(engine, question, history, k=k, mode=mode, filters=filters):
+    for item in ask_stream(ctx, question, history, k=k, mode=mode, filters=filters):
         if isinstance(item, Answer):
             final = item
     assert final is not None
     return final
 
 
-def ask_stream(engine: "Engine", question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
+def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
                mode: str | None = None, filters: Filters | None = None) -> Iterator[str | Answer]:
     """Yield text deltas as the answer is produced, then the final ``Answer``."""
     if not question or not question.strip():
         raise InputError("empty question")
-    prep = prepare(engine, question.strip(), tuple(history), k, mode, filters)
+    prep = prepare(ctx, question.strip(), tuple(history), k, mode, filters)
     base = extractive_answer(prep)
-    if base.refused or not engine.settings.llm_enabled:
+    if base.refused or not ctx.settings.llm_enabled:
         yield base.text
         yield base
         return
@@ -50,7 +47,7 @@ def ask_stream(engine: "Engine", question: str, history: Sequence[tuple[str, str
 
     t = time.perf_counter()
     final: Answer | None = None
-    for item in generate_stream(engine.settings, prep, base):
+    for item in generate_stream(ctx.settings, prep, base):
         if isinstance(item, Answer):
             final = item
         else:

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from rag.types import Chunk, Citation, Hit
 
-from .sentences import Sentence
+from rag.sentences import Sentence
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from rag.types import Answer, Chunk, Citation
 from . import llm, verify
 from .compose import citation_for
 from .pipeline import Prepared
-from .sentences import Sentence
+from rag.sentences import Sentence
 from .select import jaccard
 from .terms import content_terms
 

@@ -1,8 +1,11 @@
 """Retrieve and score evidence for a question, then build the extractive answer.
 
-This is the I/O-bearing middle of ``ask``: it calls the engine (search,
-documents, embedder) and keeps per-chunk sentence vectors in an LRU so a
-warm question costs one search plus one query embedding.
+This is the middle of ``ask``. It receives what it needs in an
+:class:`AnswerContext` (a retriever, the loaded index generation, the
+embedding model, the settings) and never calls back into its caller. Sentences
+and their vectors were split and embedded at index time (``rag/indexer.py``):
+answering embeds only the question, once, and the same vector serves search
+and sentence scoring.
 """
 
 from __future__ import annotations
@@ -13,35 +16,32 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from rag.errors import InputError
+from rag.errors import IndexMismatchError, InputError
+from rag.sentences import Sentence
 from rag.types import Answer, Chunk, Filters, Hit
 
 from . import compose, intent, refusal, select
-from .cache import LRU
-from .sentences import Sentence, sentences_in, split_sentences
 from .terms import content_terms, question_lang
 
 if TYPE_CHECKING:
     from rag.embed import Embedder
-    from rag.engine import Engine
+    from rag.retrieve import Retriever
+    from rag.settings import Settings
+    from rag.store import IndexState
 
-MIN_WORDS = 4  # shorter fragments (dates, bylines) are never answer points
 CANDIDATE_FACTOR = 4  # retrieve this many times k passages, at least MIN_CANDIDATES
 MIN_CANDIDATES = 20
 RELATED = 5
 
-_DOC_SENTENCES: LRU[list[Sentence]] = LRU(512)
-_CHUNK_INFO: LRU["ChunkInfo"] = LRU(8192)
-
 
 @dataclass(frozen=True)
-class ChunkInfo:
-    """A chunk's answerable sentences, their vectors, content terms and heading flags."""
+class AnswerContext:
+    """Everything the answer stage uses: a retriever bound to ``index``, the index, the model, settings."""
 
-    sentences: tuple[Sentence, ...]
-    vecs: np.ndarray
-    terms: tuple[frozenset[str], ...]
-    headings: tuple[bool, ...]
+    retriever: "Retriever"
+    index: "IndexState"
+    embedder: "Embedder"
+    settings: "Settings"
 
 
 @dataclass(frozen=True)
@@ -65,24 +65,8 @@ class Prepared:
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
 
-def chunk_info(engine: "Engine", chunk: Chunk) -> ChunkInfo:
-    """Sentences of ``chunk`` with vectors, cached by model, chunk and content."""
-    emb = engine.embedder
-    doc = engine.document(chunk.doc_id)
-    key = (emb.name, chunk.doc_id, doc.content_hash, chunk.start, chunk.end)
-
-    def build() -> ChunkInfo:
-        sents = _DOC_SENTENCES.get((doc.id, doc.content_hash), lambda: split_sentences(doc.text))
-        mine = tuple(s for s in sentences_in(sents, chunk.start, chunk.end) if len(s.text.split()) >= MIN_WORDS)
-        vecs = emb.embed_documents([s.text for s in mine]) if mine else np.zeros((0, emb.dim), np.float32)
-        terms = tuple(content_terms(s.text, chunk.lang) for s in mine)
-        return ChunkInfo(mine, vecs, terms, tuple(select.is_heading(s.text) for s in mine))
-
-    return _CHUNK_INFO.get(key, build)
-
-
 class QueryMemo:
-    """The engine's embedder, remembering query vectors for one ``ask``.
+    """The embedding model, remembering query vectors for one ``ask``.
 
     Search and sentence scoring both need the question's vector; embedding it
     once halves the warm cost of an answer (the model call is ~90% of it).
@@ -103,11 +87,14 @@ class QueryMemo:
         return self._emb.embed_documents(texts, progress)
 
 
-def prepare(engine: "Engine", question: str, history: Sequence[tuple[str, str]], k: int | None,
+def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]], k: int | None,
             mode: str | None, filters: Filters | None) -> Prepared:
     from .followup import rewrite_query
 
-    s = engine.settings
+    s, state = ctx.settings, ctx.index
+    if not state.manifest.sentences_indexed:
+        raise IndexMismatchError(f"index at {state.path} was built without its sentence index (retrieval only): "
+                                 "run `rag index --rebuild` to answer questions from it")
     timings: dict[str, float] = {}
     t = time.perf_counter()
     query, notice = rewrite_query(s, question, history)
@@ -117,43 +104,34 @@ def prepare(engine: "Engine", question: str, history: Sequence[tuple[str, str]],
     lang = question_lang(question)
 
     t = time.perf_counter()
-    memo = QueryMemo(engine.embedder)
+    memo = QueryMemo(ctx.embedder)
     if k < 1:
         raise InputError("k must be at least 1")
-    hits = tuple(engine.search(query, max(CANDIDATE_FACTOR * k, MIN_CANDIDATES), mode, filters, embedder=memo))
+    hits = tuple(ctx.retriever.search(query, max(CANDIDATE_FACTOR * k, MIN_CANDIDATES), mode, filters, embedder=memo))
     timings["retrieve"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    seen: set[tuple[str, int]] = set()
-    sentences: list[Sentence] = []
+    rows: list[int] = []
     chunks: list[Chunk] = []
-    vec_parts: list[np.ndarray] = []
-    terms: list[frozenset[str]] = []
-    headings: list[bool] = []
+    seen: set[int] = set()
     for h in hits:
-        info = chunk_info(engine, h.chunk)
-        for i, sent in enumerate(info.sentences):
-            if (h.chunk.doc_id, sent.start) in seen:  # overlapping chunks share sentences
-                continue
-            seen.add((h.chunk.doc_id, sent.start))
-            sentences.append(sent)
-            chunks.append(h.chunk)
-            vec_parts.append(info.vecs[i])
-            terms.append(info.terms[i])
-            headings.append(info.headings[i])
+        for r in state.sentences_in_chunk(h.chunk):
+            if r not in seen:  # overlapping chunks share sentences
+                seen.add(r)
+                rows.append(r)
+                chunks.append(h.chunk)
     items = intent.asked_items(question)
-    if items:
-        found = _item_sentences(engine, hits, items)
-        for sent, chunk in found:
-            if (chunk.doc_id, sent.start) not in seen:
-                seen.add((chunk.doc_id, sent.start))
-                sentences.append(sent)
-                chunks.append(chunk)
-                vec_parts.append(engine.embedder.embed_documents([sent.text])[0])
-                terms.append(content_terms(sent.text, chunk.lang))
-                headings.append(select.is_heading(sent.text))
-    dim = engine.embedder.dim
-    vecs = np.stack(vec_parts) if vec_parts else np.zeros((0, dim), np.float32)
+    found: list[tuple[int, Chunk]] = _item_sentences(state, hits, items) if items else []
+    for r, chunk in found:
+        if r not in seen:
+            seen.add(r)
+            rows.append(r)
+            chunks.append(chunk)
+    sentences = [state.sentences[r] for r in rows]
+    dim = ctx.embedder.dim
+    vecs = state.sentence_vectors[rows] if rows else np.zeros((0, dim), np.float32)
+    terms = [content_terms(x.text, c.lang) for x, c in zip(sentences, chunks)]
+    headings = [select.is_heading(x.text) for x in sentences]
     qvec = memo.embed_queries([query.strip()])[0]
     qterms = content_terms(query, lang)
     scores, cos, cov = select.score_sentences(qvec, vecs, qterms, terms, headings)
@@ -169,8 +147,8 @@ def prepare(engine: "Engine", question: str, history: Sequence[tuple[str, str]],
     picks: list[int] = []
     if items:
         # "What did measure 9 say?": the numbered item itself, or a refusal when no document has it.
-        wanted = {(c.doc_id, s.start) for s, c in found}
-        picks = [i for i in range(len(sentences)) if (chunks[i].doc_id, sentences[i].start) in wanted][: s.max_points]
+        wanted = {r for r, _ in found}
+        picks = [i for i, r in enumerate(rows) if r in wanted][: s.max_points]
         refused = not picks
     else:
         refused = refusal.should_refuse(ev, s.refuse_below)
@@ -212,38 +190,23 @@ def extractive_answer(p: Prepared) -> Answer:
     return replace(answer, timings=timings)
 
 
-def _item_sentences(engine: "Engine", hits: Sequence[Hit], items: Sequence[int]) -> list[tuple[Sentence, Chunk]]:
-    """The sentences of numbered items ``items`` in the best-ranked document that has all of them.
+def _item_sentences(state: "IndexState", hits: Sequence[Hit], items: Sequence[int]) -> list[tuple[int, Chunk]]:
+    """Rows of the sentences of numbered items ``items`` in the best-ranked document that has all of them.
 
     Documents are tried in retrieval order; a document whose list stops before
     the asked number does not answer ("measures 19 and 20" of an 18-item list).
     """
-    state = engine.state()
     for doc_id in dict.fromkeys(h.chunk.doc_id for h in hits):
-        doc = engine.document(doc_id)
-        sents = _DOC_SENTENCES.get((doc.id, doc.content_hash), lambda: split_sentences(doc.text))
-        numbered = [x for x in sents if x.number in items]
-        if not {x.number for x in numbered if x.item} >= set(items):
+        numbered = [r for r in state.sentences_by_doc.get(doc_id, []) if state.sentences[r].number in items]
+        if not {state.sentences[r].number for r in numbered if state.sentences[r].item} >= set(items):
             continue
         doc_chunks = [state.chunks[i] for i in state.by_doc.get(doc_id, [])]
-        out: list[tuple[Sentence, Chunk]] = []
+        out: list[tuple[int, Chunk]] = []
         for n in items:
-            for x in [x for x in numbered if x.number == n][:2]:  # the item's opening sentence and the next
+            for r in [r for r in numbered if state.sentences[r].number == n][:2]:  # opening sentence and the next
+                x = state.sentences[r]
                 chunk = next((c for c in doc_chunks if c.start <= x.start and x.end <= c.end), None)
                 if chunk is not None:
-                    out.append((x, chunk))
+                    out.append((r, chunk))
         return out
     return []
-
-
-def warm(engine: "Engine", limit: int = 4000) -> int:
-    """Split and embed the sentences of up to ``limit`` chunks ahead of the first questions.
-
-    The first question touching a chunk otherwise pays for embedding its
-    sentences (about a second for twenty cold chunks on two cores); a server
-    calls this once at start so that people never see that cost.
-    """
-    chunks = engine.state().chunks[: max(0, min(limit, _CHUNK_INFO.maxsize))]
-    for c in chunks:
-        chunk_info(engine, c)
-    return len(chunks)

@@ -52,13 +52,14 @@ def run_index(args: argparse.Namespace) -> int:
             "index": report.path, "documents": report.documents, "chunks": report.chunks,
             "added": list(report.added), "updated": list(report.updated), "removed": list(report.removed),
             "unchanged": report.unchanged, "embedded_chunks": report.embedded_chunks,
+            "embedded_sentences": report.embedded_sentences,
             "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
             "seconds": round(report.seconds, 3),
         })
     else:
         print(f"indexed {report.documents} documents, {report.chunks} chunks in {report.path} "
               f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
-              f"{report.unchanged} unchanged; {report.embedded_chunks} chunks embedded, "
+              f"{report.unchanged} unchanged; {report.embedded_chunks} chunks and {report.embedded_sentences} sentences embedded, "
               f"{len(report.skipped)} skipped) in {report.seconds:.1f}s")
     return 0
 

@@ -39,23 +39,16 @@ def run_serve(args: argparse.Namespace) -> int:
     if not engine.has_index():
         print(f"no index at {settings.index_dir}: indexing the sample corpus first…", file=sys.stderr)
         engine.index()
-    state = engine.state()  # fail now (one line) on a mismatched index, not at the first question
+    engine.state()  # fail now (one line) on a mismatched index, not at the first question
     from ui.uploads import recover_uploads, upload_dir
 
     # Uploads a previous server was killed in the middle of: index them (or report, read-only).
     for line in recover_uploads(engine, upload_dir(settings), index=not settings.read_only):
         print(f"rag: {line}", file=sys.stderr)
-    state = engine.state()
-    from rag.answer import warm
-
-    # Embed answer sentences before serving: synchronously for a small corpus, so that
-    # the first questions are as fast as later ones; in the background for a large one.
-    if len(state.chunks) <= 1000:
-        warm(engine)
-    else:
-        import threading
-
-        threading.Thread(target=warm, args=(engine,), name="warm-answers", daemon=True).start()
+    engine.state()
+    # Load the model before serving: answer sentences were embedded at index time, so the
+    # first question then costs what later ones do.
+    engine.embedder
     import uvicorn
 
     from ui.app import build_app

@@ -38,6 +38,20 @@ class Sentence:
     end: int
     item: bool = False
     number: int | None = None
+    doc_id: str = ""
+
+    def to_json(self) -> dict:
+        """The stored form: the span, not the text (``text`` is the document's slice)."""
+        return {"doc_id": self.doc_id, "start": self.start, "end": self.end, "item": self.item, "number": self.number}
+
+    @classmethod
+    def from_json(cls, row: dict, doc_text: str) -> "Sentence":
+        start, end = int(row["start"]), int(row["end"])
+        if not (0 <= start < end <= len(doc_text)):
+            raise ValueError(f"sentence span {start}-{end} outside its document")
+        number = row.get("number")
+        return cls(doc_text[start:end], start, end, bool(row["item"]),
+                   None if number is None else int(number), str(row["doc_id"]))
 
 
 def _is_break(line: str, m: re.Match[str]) -> bool:
@@ -109,6 +123,16 @@ def split_sentences(text: str) -> list[Sentence]:
             sents.extend(parts)
         offset += len(line) + 1
     return sents
+
+
+MIN_WORDS = 4  # shorter fragments (dates, bylines) are never answer points, so never indexed
+
+
+def answerable_sentences(doc_id: str, text: str) -> list[Sentence]:
+    """The sentences of a document that can be quoted: what the index stores and embeds."""
+    from dataclasses import replace
+
+    return [replace(s, doc_id=doc_id) for s in split_sentences(text) if len(s.text.split()) >= MIN_WORDS]
 
 
 def sentences_in(sentences: list[Sentence], start: int, end: int) -> list[Sentence]:
