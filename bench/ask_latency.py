@@ -1,10 +1,16 @@
-"""Warm latency of ``Engine.ask`` (extractive) on the sample corpus: p50 / p95.
+"""Warm latency of ``Engine.ask`` (extractive) and of hybrid search on the sample corpus: p50 / p95.
 
 Indexes the sample corpus into a temporary directory (or uses --index-dir),
-asks every question of the MIIT evaluation set once to warm the model and
-the per-chunk sentence cache, then times ``--rounds`` passes over the set.
+asks every question of the MIIT evaluation set once to warm the model (and,
+in releases that had one, the per-chunk sentence cache), then times
+``--rounds`` passes over the set.
 
-    .venv/bin/python bench/ask_latency.py [--rounds 3] [--index-dir DIR]
+``--against REV`` also times the release at git revision REV, in a
+subprocess over an exported copy of that tree, on the same machine in the
+same run, and prints the ratio: absolute milliseconds move with the machine's
+load, the ratio much less.
+
+    .venv/bin/python bench/ask_latency.py [--rounds 3] [--index-dir DIR] [--against 765af2a]
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+# RAG_BENCH_TREE: time another release's code (set by --against for its subprocess).
+sys.path.insert(0, os.environ.get("RAG_BENCH_TREE") or str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -36,7 +44,11 @@ def main() -> int:
     ap.add_argument("--index-dir")
     ap.add_argument("--set", default="eval/sets/miit.jsonl")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--against", metavar="REV", help="also time the release at this git revision; print the ratio")
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.against:
+        return _compare(args)
     tmp = tempfile.TemporaryDirectory()
     index_dir = args.index_dir or str(Path(tmp.name) / "index")
     eng = Engine(Settings(index_dir=index_dir))
@@ -47,7 +59,7 @@ def main() -> int:
     for q in questions:
         eng.ask(q)
     cold = time.perf_counter() - t
-    total, retrieve, answer = [], [], []
+    total, retrieve, answer, search = [], [], [], []
     refused = 0
     for _ in range(args.rounds):
         for q in questions:
@@ -57,15 +69,52 @@ def main() -> int:
             retrieve.append(a.timings.get("retrieve", 0.0))
             answer.append(a.timings.get("answer", 0.0))
             refused += a.refused
+            t = time.perf_counter()
+            eng.search(q, mode="hybrid")
+            search.append(time.perf_counter() - t)
     ms = lambda xs, q: 1000 * pct(xs, q)  # noqa: E731
+    if args.json:
+        print(json.dumps({"ask_p50": ms(total, .5), "ask_p95": ms(total, .95),
+                          "search_p50": ms(search, .5), "search_p95": ms(search, .95), "cold_s": cold}))
+        tmp.cleanup()
+        return 0
     print(f"questions: {len(questions)} x {args.rounds} rounds, {os.cpu_count()} CPU cores, torch threads "
           f"{__import__('torch').get_num_threads()}")
     print(f"first pass (cold sentence cache): {cold:.2f}s for {len(questions)} questions")
     print(f"warm ask     p50 {ms(total, .5):6.1f} ms   p95 {ms(total, .95):6.1f} ms   mean {1000 * statistics.mean(total):6.1f} ms")
     print(f"  retrieve   p50 {ms(retrieve, .5):6.1f} ms   p95 {ms(retrieve, .95):6.1f} ms")
     print(f"  answer     p50 {ms(answer, .5):6.1f} ms   p95 {ms(answer, .95):6.1f} ms")
+    print(f"hybrid search p50 {ms(search, .5):6.1f} ms   p95 {ms(search, .95):6.1f} ms")
     print(f"refused {refused // args.rounds}/{len(questions)} per round")
     tmp.cleanup()
+    return 0
+
+
+def _measure(tree: Path, args: argparse.Namespace) -> dict[str, float]:
+    import subprocess
+
+    env = {**os.environ, "RAG_BENCH_TREE": str(tree), "PYTHONPATH": str(tree)}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--json", "--rounds", str(args.rounds),
+           "--set", str(Path(args.set).resolve())]
+    out = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """Time this tree and ``args.against`` one after the other, in fresh processes."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "baseline"
+        base.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+        before = _measure(base, args)
+        now = _measure(ROOT, args)
+    print(f"{'':18}{args.against:>12}{'this tree':>12}{'ratio':>8}")
+    for key in ("ask_p50", "ask_p95", "search_p50", "search_p95"):
+        print(f"{key + ' ms':18}{before[key]:12.1f}{now[key]:12.1f}{now[key] / before[key]:8.2f}")
+    print(f"{'first pass s':18}{before['cold_s']:12.2f}{now['cold_s']:12.2f}{now['cold_s'] / before['cold_s']:8.2f}")
     return 0
 
 

@@ -50,20 +50,21 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index-dir", help="existing index of the sample corpus (default: build one in a temp dir)")
     ap.add_argument("--set", default="eval/sets/miit.jsonl")
+    ap.add_argument("--model", default=Settings().model, help="embedding model to calibrate (name or path)")
     args = ap.parse_args()
     tmp = None
     if args.index_dir:
-        eng = Engine(Settings(index_dir=args.index_dir))
+        eng = Engine(Settings(index_dir=args.index_dir, model=args.model))
     else:
         tmp = tempfile.TemporaryDirectory()
-        eng = Engine(Settings(index_dir=str(Path(tmp.name) / "index")))
+        eng = Engine(Settings(index_dir=str(Path(tmp.name) / "index"), model=args.model))
         eng.index([SAMPLE_CORPUS])
     eval_set = load_set(args.set)
     select_split(eval_set, "tune")  # every question must carry a split: an error naming the line otherwise
     by_split: dict[str, list[tuple[bool, float]]] = {name: [] for name in SPLITS}
     print(f"{'id':5} {'split':5} {'ans':4} {'score':>6} {'cos':>6} {'cov':>6}  question")
     for q in eval_set.questions:
-        p = prepare(eng, q.question, (), None, None, None)
+        p = prepare(eng.answer_context(), q.question, (), None, None, None)
         ev = p.evidence
         by_split[q.split].append((q.answerable, ev.best_score))
         print(f"{q.id:5} {q.split:5} {'yes' if q.answerable else 'no':4} {ev.best_score:6.3f} {ev.best_cosine:6.3f} "
@@ -76,7 +77,7 @@ def main() -> int:
     print(f"unanswerable n={len(neg)} max={neg[-1]:.3f} p90={neg[int(len(neg) * 0.9)]:.3f} median={neg[len(neg) // 2]:.3f}")
     print(f"\n{'threshold':>9} {'refused answerable':>19} {'answered unanswerable':>22} {'balanced acc':>13}")
     best = (0.0, 0.0)
-    for i in range(20, 61):
+    for i in range(20, 96):
         th = i / 100
         fr = sum(s < th for s in pos)
         fa = sum(s >= th for s in neg)

@@ -214,15 +214,15 @@ class Engine:
             mode: str | None = None, filters: Filters | None = None) -> Answer:
         from .answer import ask
 
-        return ask(self._answer_context(), question, history, k=k, mode=mode, filters=filters)
+        return ask(self.answer_context(), question, history, k=k, mode=mode, filters=filters)
 
     def ask_stream(self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
                    mode: str | None = None, filters: Filters | None = None) -> Iterator[str | Answer]:
         from .answer import ask_stream
 
-        return ask_stream(self._answer_context(), question, history, k=k, mode=mode, filters=filters)
+        return ask_stream(self.answer_context(), question, history, k=k, mode=mode, filters=filters)
 
-    def _answer_context(self):
+    def answer_context(self):
         """What the answer stage needs: one loaded generation, a retriever bound to it, the model."""
         from .answer import AnswerContext
 
