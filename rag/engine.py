@@ -16,6 +16,7 @@ from . import store
 from .embed import Embedder, load_embedder
 from .errors import EmptyCorpusError, InputError, LoadError, RagError
 from .indexer import build_state
+from .limits import check_question
 from .loaders import iter_files, load_file
 from .retrieve import search as _search
 from .settings import SAMPLE_CORPUS, Settings
@@ -185,6 +186,7 @@ class Engine:
         if not query or not query.strip():
             raise InputError("empty query")
         s = self.settings
+        check_question(query, s.max_question_chars, "query")
         mode = mode or s.mode
         if mode not in ("hybrid", "dense", "bm25"):
             raise InputError(f"unknown search mode {mode!r} (use hybrid, dense or bm25)")

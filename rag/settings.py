@@ -66,6 +66,11 @@ class Settings:
     max_queue: int = 64
     upload_dir: str = ""
     read_only: bool = False  # hide and refuse upload/delete (e.g. a widget on a public intranet page)
+    embed_example: bool = False  # serve /embed-example.html (a demo page; off in production)
+
+    # Limits (see README, "Security")
+    max_question_chars: int = 2000  # longer questions are refused (CLI, chat, API)
+    max_upload_mb: float = 50.0  # larger uploads are refused by the web app
 
     def replace(self, **changes: Any) -> "Settings":
         return coerce(self, changes)
@@ -136,4 +141,6 @@ def load_settings(
         raise ConfigError(f"mode must be hybrid, dense or bm25, not {settings.mode!r}")
     if settings.chunk_overlap >= settings.chunk_size or settings.chunk_size < 50:
         raise ConfigError("chunk_size must be >= 50 and larger than chunk_overlap")
+    if settings.max_question_chars < 1 or settings.max_upload_mb <= 0:
+        raise ConfigError("max_question_chars and max_upload_mb must be positive")
     return settings

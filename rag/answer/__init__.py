@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from rag.errors import InputError
+from rag.limits import bounded_history, check_question
 from rag.types import Answer, Filters
 
 from .pipeline import Prepared, extractive_answer, prepare, warm
@@ -40,7 +41,9 @@ def ask_stream(engine: "Engine", question: str, history: Sequence[tuple[str, str
     """Yield text deltas as the answer is produced, then the final ``Answer``."""
     if not question or not question.strip():
         raise InputError("empty question")
-    prep = prepare(engine, question.strip(), tuple(history), k, mode, filters)
+    limit = engine.settings.max_question_chars
+    check_question(question.strip(), limit)
+    prep = prepare(engine, question.strip(), bounded_history(history, limit), k, mode, filters)
     base = extractive_answer(prep)
     if base.refused or not engine.settings.llm_enabled:
         yield base.text
