@@ -10,14 +10,16 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 import gradio as gr
 
-from rag.errors import RagError
+from rag.errors import InputError, RagError
+from rag.loaders import doc_id_for
 from rag.settings import Settings
 
 from . import render
+from .guard import inside, parse_origins, same_site
 
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf"]
 HEADERS = ["Title", "Date", "Language", "Chunks", "ID"]
@@ -35,18 +37,60 @@ def upload_dir(settings: Settings) -> Path:
     return Path(settings.upload_dir) if settings.upload_dir else Path(settings.index_dir) / "uploads"
 
 
-def store_uploads(files: list[str], target: Path) -> list[Path]:
-    """Copy uploaded temp files under ``target`` keeping their original names."""
+def store_uploads(files: Sequence[str], target: Path, cache: Path, taken: Iterable[str] = ()) -> list[Path]:
+    """Copy uploaded files from Gradio's upload folder ``cache`` to ``target``, keeping their names.
+
+    Refuses (InputError, naming only the file) a path outside ``cache`` once
+    symlinks are resolved: an event can name any path, and only what a person
+    uploaded may be indexed. Refuses a name that would replace an indexed
+    document (its id is in ``taken``) or an earlier upload: an upload never
+    silently replaces a document; delete it first or rename the file.
+    """
     target.mkdir(parents=True, exist_ok=True)
-    out = []
+    taken = set(taken)
+    checked: list[tuple[Path, Path]] = []
     for f in files:
         src = Path(f)
+        name = src.name
+        if not inside(str(f), cache) or not src.resolve().is_file():
+            raise InputError(f"{name}: not a file uploaded to this app")
         if src.suffix.lower() not in UPLOAD_TYPES:
-            raise ValueError(f"{src.name}: unsupported file type (use {', '.join(UPLOAD_TYPES)})")
-        dst = target / src.name
-        shutil.copyfile(src, dst)
-        out.append(dst)
-    return out
+            raise InputError(f"{name}: unsupported file type (use {', '.join(UPLOAD_TYPES)})")
+        dst = target / name
+        doc_id = doc_id_for(dst, target)
+        if doc_id in taken or dst.exists() or any(d == dst for _, d in checked):
+            raise InputError(f"{name}: a document named {doc_id} is already indexed; "
+                             "delete it first or rename the file")
+        checked.append((src, dst))
+    for src, dst in checked:
+        shutil.copyfile(src.resolve(), dst)
+    return [dst for _, dst in checked]
+
+
+def discard_temporaries(files: Iterable[str], cache: Path) -> None:
+    """Delete uploaded files (and their emptied folders) from Gradio's upload folder."""
+    for f in files:
+        p = Path(f)
+        if p.is_symlink() or not inside(str(p), cache):
+            continue
+        p.unlink(missing_ok=True)
+        parent = p.parent
+        if parent.resolve() != cache.resolve() and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+
+
+def without_paths(message: str, paths: Iterable[Path]) -> str:
+    """A message for people: server paths replaced by file names."""
+    for p in sorted(paths, key=lambda x: -len(str(x))):
+        message = message.replace(str(p), p.name)
+    return message
+
+
+def _documents(engine: Any) -> list[Any]:
+    try:
+        return engine.documents()
+    except RagError:
+        return []
 
 
 def rows(engine: Any) -> list[list[object]]:
@@ -69,7 +113,17 @@ def report_text(report: Any) -> str:
     return " ".join(parts)
 
 
-def build(engine: Any, settings: Settings) -> DocumentsUI:
+def build(engine: Any, settings: Settings, cache: Path) -> DocumentsUI:
+    """The tab; ``cache`` is Gradio's upload folder, the only place uploads are taken from."""
+    allowed = parse_origins(settings.allowed_origins)
+
+    def check_site(request: gr.Request | None, verb: str) -> None:
+        # Changing the index needs a request from the app's own pages (or a listed origin):
+        # another site's page must not make a logged-in browser add or delete documents.
+        headers = getattr(request, "headers", None) or {}
+        scheme = getattr(getattr(request, "url", None), "scheme", "http")
+        if not same_site(headers, allowed, scheme):
+            raise gr.Error(f"Documents can only be {verb} from this app's own pages.")
 
     def choices() -> list[tuple[str, str]]:
         return [(f"{r[0]} ({r[4]})", str(r[4])) for r in rows(engine)]
@@ -90,25 +144,37 @@ def build(engine: Any, settings: Settings) -> DocumentsUI:
                                  label="Indexed documents", elem_id="doc-table")
     changed = gr.Number(value=0, visible=False)
 
-    def add(paths: list[str] | None, n: float, progress: gr.Progress = gr.Progress()):
-        if not editable:  # enforced here, not only hidden: events can be sent without the UI
-            raise gr.Error("This chat is read-only: documents cannot be added here.")
-        if not paths:
-            raise gr.Error("Choose one or more files first.")
+    def add(paths: list[str] | None, n: float, request: gr.Request, progress: gr.Progress = gr.Progress()):
+        paths = list(paths or [])
         try:
-            stored = store_uploads(list(paths), upload_dir(settings))
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from exc
-        progress(0.0, desc=f"Indexing {len(stored)} file(s)…")
-        try:
-            report = engine.add(stored, on_progress=lambda frac, msg: progress(frac, desc=msg))
-        except RagError as exc:
-            raise gr.Error(str(exc).splitlines()[0]) from exc
+            if not editable:  # enforced here, not only hidden: events can be sent without the UI
+                raise gr.Error("This chat is read-only: documents cannot be added here.")
+            check_site(request, "added")
+            if not paths:
+                raise gr.Error("Choose one or more files first.")
+            target = upload_dir(settings)
+            try:
+                stored = store_uploads(paths, target, cache, (d.id for d in _documents(engine)))
+            except InputError as exc:
+                raise gr.Error(str(exc)) from exc
+            progress(0.0, desc=f"Indexing {len(stored)} file(s)…")
+            try:
+                report = engine.add(stored, on_progress=lambda frac, msg: progress(frac, desc=msg))
+            except RagError as exc:
+                for p in stored:  # not indexed: not kept either
+                    p.unlink(missing_ok=True)
+                first = str(exc).splitlines()[0]
+                raise gr.Error(without_paths(first, [*stored, target, *map(Path, paths)])) from exc
+            for skipped, _ in report.skipped:  # unreadable files are reported, not kept
+                Path(skipped).unlink(missing_ok=True)
+        finally:
+            discard_temporaries(paths, cache)
         return report_text(report), rows(engine), gr.update(choices=choices(), value=[]), None, n + 1
 
-    def delete(ids: list[str] | None, n: float):
+    def delete(ids: list[str] | None, n: float, request: gr.Request):
         if not editable:
             raise gr.Error("This chat is read-only: documents cannot be deleted here.")
+        check_site(request, "deleted")
         if not ids:
             raise gr.Error("Choose the documents to delete first.")
         try:
