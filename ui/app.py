@@ -207,6 +207,7 @@ def build_app(engine: Any, settings: Settings | None = None) -> Any:
     gr.mount_gradio_app(
         app, demo, path="/", root_path=settings.root_path or None, footer_links=[], ssr_mode=False,
         theme=theme(), css=CSS, head=HEAD, show_error=True, max_file_size=int(settings.max_upload_mb * 1024 * 1024),
+        run_history=False,  # no /gradio_api/runs page: questions are not recorded anywhere
         **auth_kwargs,
     )
     return app
