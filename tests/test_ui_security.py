@@ -270,3 +270,46 @@ def test_engine_refuses_questions_over_the_limit_in_search_and_ask(base_index):
     for call in (eng.search, eng.ask, lambda q: list(eng.ask_stream(q))):
         with pytest.raises(InputError, match="too long"):
             call("x" * 51)
+
+
+# -- what already held and must keep holding ----------------------------------------
+
+@pytest.mark.parametrize("origin", ["http://intranet.example.evil.example", "http://evil.example/http://intranet.example",
+                                    "https://intranet.example", "http://intranet.example:8080", "null"])
+def test_allow_list_matches_exact_origins_only(base_index, origin):
+    eng = Engine(Settings(index_dir=str(base_index)), embedder=HashingEmbedder(256))
+    with running_app(eng, allowed_origins="http://intranet.example") as srv:
+        r = httpx.get(f"{srv.url}/config", headers={"Origin": origin})
+        assert r.status_code == 403 and "access-control-allow-origin" not in r.headers
+
+
+def test_document_viewer_refuses_path_traversal(default_server):
+    for doc_id in ("..%2F..%2Fetc%2Fpasswd", "..%2FREADME", "%2Fetc%2Fpasswd"):
+        r = httpx.get(f"{default_server.url}/doc/{doc_id}")
+        assert r.status_code == 404 and "root:" not in r.text
+        _no_server_path(r.text)
+
+
+def test_read_only_refuses_raw_add_and_delete_calls(engine, tmp_path):
+    f = tmp_path / "note.txt"
+    f.write_text("A note about the Zorblat subsidy that is long enough to index as a document.\n")
+    victim = sorted(_ids(engine))[0]
+    with running_app(engine, read_only=True) as srv:
+        cached = upload(srv.url, f, headers=_same(srv.url)).json()[0]
+        res = queue_call(srv.url, dependency(srv.url, elem_id="add-docs"), [[file_data(cached, f.name)], 0],
+                         headers=_same(srv.url))
+        assert not res.ok and "read-only" in res.error and "note" not in _ids(engine)
+        res = queue_call(srv.url, dependency(srv.url, elem_id="delete-docs"), [[victim], 0], headers=_same(srv.url))
+        assert not res.ok and victim in _ids(engine)
+
+
+def test_auth_covers_the_api_and_the_document_viewer(base_index):
+    eng = Engine(Settings(index_dir=str(base_index)), embedder=HashingEmbedder(256))
+    with running_app(eng, auth="alice:secret") as srv:
+        assert httpx.get(f"{srv.url}/doc/000_aab47ab3012ba130").status_code == 401
+        r = httpx.post(f"{srv.url}/gradio_api/queue/join", json={"data": ["q"], "fn_index": 0, "session_hash": "x"})
+        assert r.status_code in (401, 403)
+        with pytest.raises(Exception):
+            from gradio_client import Client
+
+            Client(srv.url, verbose=False).predict("What SME financing measures were announced?", api_name="/ask")
