@@ -63,11 +63,10 @@ def main() -> int:
 
 
 def _wait(page, scope: str) -> None:
+    from playwright.sync_api import expect  # not wait_for_function: the app's script policy forbids eval
+
     page.wait_for_selector(f"{scope} #sources .src-card", timeout=90_000)
-    page.wait_for_function(
-        "s => { const t = document.querySelector(s + ' #question textarea'); return t && !t.disabled; }",
-        arg=scope, timeout=90_000,
-    )
+    expect(page.locator(f"{scope} #question textarea")).to_be_enabled(timeout=90_000)
 
 
 if __name__ == "__main__":

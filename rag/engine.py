@@ -21,6 +21,7 @@ from . import store
 from .embed import Embedder, load_embedder
 from .errors import EmptyCorpusError, IndexCorruptError, IndexMismatchError, InputError, LoadError
 from .indexer import build_state
+from .limits import check_question
 from .loaders import iter_files, load_file
 from .retrieve import IndexRetriever
 from .settings import SAMPLE_CORPUS, Settings
@@ -206,6 +207,7 @@ class Engine:
                filters: Filters | None = None, embedder: Embedder | None = None) -> list[Hit]:
         """Top-``k`` passages. ``embedder`` overrides the engine's own for this call (the
         answer pipeline passes one that remembers the query vector it also scores with)."""
+        check_question(query or "", self.settings.max_question_chars, "query")
         mode = mode or self.settings.mode
         emb = None if mode == "bm25" else (embedder or self.embedder)
         return IndexRetriever(self.state(), self.settings).search(query, k, mode, filters, embedder=emb)

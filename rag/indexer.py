@@ -22,7 +22,7 @@ from .lexical import BM25Index
 from .manifest import Manifest, package_versions
 from .settings import Settings
 from .store import IndexState, build_faiss, fingerprint
-from .sentences import Sentence, answerable_sentences
+from rag.sentences import Sentence, answerable_sentences
 from .types import Chunk, Document
 
 Progress = Callable[[float, str], None]

@@ -87,6 +87,11 @@ class Settings:
     max_queue: int = 64
     upload_dir: str = ""
     read_only: bool = False  # hide and refuse upload/delete (e.g. a widget on a public intranet page)
+    embed_example: bool = False  # serve /embed-example.html (a demo page; off in production)
+
+    # Limits (see README, "Security")
+    max_question_chars: int = 2000  # longer questions are refused (CLI, chat, API)
+    max_upload_mb: float = 50.0  # larger uploads are refused by the web app
 
     def replace(self, **changes: Any) -> "Settings":
         return coerce(self, changes)
@@ -175,3 +180,5 @@ def check(settings: Settings) -> None:
                           f"({settings.chunk_size})")
     if not 0.0 <= settings.dense_weight <= 1.0:
         raise ConfigError(f"dense_weight must be between 0 and 1, not {settings.dense_weight}")
+    if settings.max_question_chars < 1 or settings.max_upload_mb <= 0:
+        raise ConfigError("max_question_chars and max_upload_mb must be positive")

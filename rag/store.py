@@ -41,7 +41,7 @@ import numpy as np
 from .errors import IndexCorruptError, IndexMissingError, IndexWriteError
 from .lexical import BM25Index
 from .manifest import FORMAT_VERSION, NAME, Manifest, damaged
-from .sentences import Sentence
+from rag.sentences import Sentence
 from .types import Chunk, Document
 
 __all__ = ["FORMAT_VERSION", "IndexState", "Manifest", "build_faiss", "current_generation", "current_name",

@@ -62,9 +62,15 @@ def is_local(url: str) -> bool:
 
 @dataclass
 class OfflineGuard:
-    """Records every request that would leave 127.0.0.1; such requests are aborted."""
+    """Records every request that would leave 127.0.0.1 (such requests are aborted)
+    and every script the page's Content-Security-Policy refused to run."""
 
     blocked: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+    def on_console(self, msg: Any) -> None:
+        if "Content Security Policy" in msg.text:
+            self.csp_violations.append(msg.text)
 
     def handle(self, route: Any) -> None:
         url = route.request.url
@@ -81,6 +87,7 @@ class OfflineGuard:
 
     def check(self) -> None:
         assert not self.blocked, f"page tried to leave 127.0.0.1: {self.blocked}"
+        assert not self.csp_violations, f"the page broke its Content-Security-Policy: {self.csp_violations}"
 
 
 @contextlib.contextmanager
@@ -109,6 +116,7 @@ def guarded_page(
     context.route("**/*", guard.handle)
     page = context.new_page()
     page.on("websocket", guard.on_websocket)
+    page.on("console", guard.on_console)
     try:
         yield page, guard
     finally:

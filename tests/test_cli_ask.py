@@ -72,3 +72,18 @@ def test_human_output_lists_numbered_sources(capsys, sample_index_dir):
     assert main(["ask", "What SME financing measures were announced?", "--index-dir", str(sample_index_dir)]) == 0
     out = capsys.readouterr().out
     assert "Sources:" in out and "  [1] " in out and "[1]" in out.split("Sources:")[0]
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_too_long_question_fails_with_one_line_before_touching_the_index(capsys, tmp_path, command):
+    assert main([command, "why " * 1000, "--index-dir", str(tmp_path / "none")]) == 2
+    err = _err(capsys)
+    assert "too long" in err and "2000" in err and "max_question_chars" in err
+
+
+def test_too_long_question_in_a_batch_names_the_line(capsys, tmp_path):
+    f = tmp_path / "b.jsonl"
+    f.write_text(json.dumps({"id": 1, "question": "ok?"}) + "\n" + json.dumps({"id": 2, "question": "x" * 5000}) + "\n")
+    assert main(["ask", "--batch", str(f), "--json", "--index-dir", str(tmp_path / "none")]) == 2
+    err = _err(capsys)
+    assert ":2:" in err and "too long" in err

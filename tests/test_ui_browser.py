@@ -21,12 +21,15 @@ def browser():
 
 
 def wait_for_answer(page, scope: str = "") -> None:
-    """A streamed answer is complete when the sources panel is filled and the question box is enabled again."""
+    """A streamed answer is complete when the sources panel is filled and the question box is enabled again.
+
+    Locators and ``expect``, not ``wait_for_function``: Playwright evaluates a predicate with
+    ``new Function``, which the app's script policy (no 'unsafe-eval') refuses.
+    """
+    from playwright.sync_api import expect
+
     page.wait_for_selector(f"{scope} #sources .src-card", timeout=90_000)
-    page.wait_for_function(
-        "s => { const t = document.querySelector(s + ' #question textarea'); return t && !t.disabled; }",
-        arg=scope, timeout=90_000,
-    )
+    expect(page.locator(f"{scope} #question textarea")).to_be_enabled(timeout=90_000)
 
 
 def test_sample_question_streams_a_cited_answer_with_sources(browser, sample_engine):
@@ -64,8 +67,9 @@ def test_uploaded_document_is_indexed_and_answers_without_running_its_html(brows
         page.locator("#upload input[type=file]").set_input_files(str(upload))
         page.wait_for_timeout(500)
         page.locator("#add-docs").click()
-        page.wait_for_function("document.querySelector('#index-status')?.innerText.includes('Added')",
-                               timeout=90_000)
+        from playwright.sync_api import expect
+
+        expect(page.locator("#index-status")).to_contain_text("Added", timeout=90_000)
         assert "Zorblat heat pump subsidy notice" in page.locator("#doc-table").inner_text()
         page.get_by_role("tab", name="Chat").click()
         page.fill("#question textarea", "How much does the Zorblat heat pump subsidy pay?")
@@ -88,4 +92,15 @@ def test_widget_on_another_origin_chats_offline_with_visible_citations(browser, 
         wait_for_answer(page, "gradio-app")
         assert page.locator("gradio-app #chat sup.cite").count() >= 1
         assert page.locator("gradio-app #sources .src-card mark").first.is_visible()
+        guard.check()
+
+
+def test_example_page_served_by_the_app_embeds_it_under_its_script_policy(browser, sample_engine):
+    with running_app(sample_engine, embed_example=True) as srv, guarded_page(browser) as (page, guard):
+        page.goto(f"{srv.url}/embed-example.html", wait_until="load")
+        page.wait_for_selector("gradio-app #question textarea", timeout=60_000)
+        page.fill("gradio-app #question textarea", QUESTION)
+        page.click("gradio-app #ask")
+        wait_for_answer(page, "gradio-app")
+        assert page.locator("gradio-app #chat sup.cite").count() >= 1
         guard.check()

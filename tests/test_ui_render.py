@@ -66,3 +66,17 @@ def test_statements_without_a_valid_citation_are_marked_unverified():
                generator="llm", notice=None)
     md = render.answer_markdown(a)
     assert "Not backed by a cited passage" in md and "Rates fell to zero" in md.split("Not backed")[1]
+
+
+def test_marker_like_text_in_a_document_never_becomes_a_citation():
+    from rag.answer.compose import Point, compose
+    from rag.sentences import Sentence
+
+    sentence = "Loans grew as reported in [1] and [2, 3] of the annex."
+    chunk = _chunk(sentence, start=0)
+    text, cits = compose([Point(Sentence(sentence, 0, len(sentence)), chunk, 0.9)], "en")
+    body = text.splitlines()[1]
+    assert body.endswith("[1]") and body.count("[1]") == 1 and "[2, 3]" not in body
+    md = render.answer_markdown(Answer(question="q", query="q", text=text, citations=cits))
+    assert md.count('<sup class="cite">') == 2  # the real marker, and [1] in the sources list
+    assert cits[0].text == sentence  # the citation still quotes the document exactly

@@ -35,7 +35,7 @@ def indexed(tmp_path):
 
 def test_upload_indexed_normally_leaves_no_staging_files(indexed):
     target = indexed / "uploads"
-    report = add_uploads(_engine(indexed), [_temp_upload(indexed, "water.txt", "Water tariffs")], target)
+    report = add_uploads(_engine(indexed), [_temp_upload(indexed, "water.txt", "Water tariffs")], target, indexed / "gradio-tmp")
     assert report.added == ("water",)
     assert sorted(p.name for p in target.iterdir()) == ["water.txt"]
 
@@ -49,12 +49,12 @@ def test_server_killed_between_storing_and_indexing_leaves_no_orphan(indexed, mo
 
     monkeypatch.setattr(eng, "add", killed)
     with pytest.raises(KeyboardInterrupt):
-        add_uploads(eng, [_temp_upload(indexed, "water.txt", "Water tariffs")], target)
+        add_uploads(eng, [_temp_upload(indexed, "water.txt", "Water tariffs")], target, indexed / "gradio-tmp")
     # A copy interrupted half-way leaves a staging file behind as well.
     (target / ".incoming").mkdir(exist_ok=True)
     (target / ".incoming" / "half.txt").write_text("half a fi", encoding="utf-8")
     restarted = _engine(indexed)
-    messages = recover_uploads(restarted, target)
+    messages = recover_uploads(restarted, target, indexed / "gradio-tmp")
     assert {d.id for d in restarted.documents()} == {"base", "water"}
     assert any("water.txt" in m for m in messages) and any("half.txt" in m for m in messages)
     assert sorted(p.name for p in target.iterdir()) == ["water.txt"]
@@ -66,7 +66,7 @@ def test_upload_that_cannot_be_indexed_is_not_kept(indexed):
     bad = Path(_temp_upload(indexed, "bad.pdf", "x"))
     bad.write_bytes(b"not a pdf")
     good = _temp_upload(indexed, "good.txt", "Rail freight")
-    report = add_uploads(_engine(indexed), [str(bad), good], target)
+    report = add_uploads(_engine(indexed), [str(bad), good], target, indexed / "gradio-tmp")
     assert report.added == ("good",) and report.skipped
     assert sorted(p.name for p in target.iterdir()) == ["good.txt"]
 

@@ -9,11 +9,13 @@ the document viewer ``/doc/{id}`` and the embedding example (see widget.py).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Iterator
 
 import gradio as gr
 
-from rag.errors import RagError
+from rag.errors import InputError, RagError
+from rag.limits import check_question
 from rag.settings import Settings
 from rag.types import Answer
 
@@ -34,6 +36,9 @@ def _root_url(request: Any, settings: Settings) -> str:
 
 
 def build_blocks(engine: Any, settings: Settings) -> Any:
+    from gradio.utils import get_upload_folder
+
+    cache = Path(get_upload_folder())
 
     def doc_choices() -> list[tuple[str, str]]:
         try:
@@ -47,11 +52,13 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
         except RagError:
             return []
 
-    with gr.Blocks(title="Ask the documents", analytics_enabled=False, fill_width=True) as demo:
+    # delete_cache: uploads never sent to "Add to index" are removed after an hour.
+    with gr.Blocks(title="Ask the documents", analytics_enabled=False, fill_width=True,
+                   delete_cache=(3600, 3600)) as demo:
         pairs = gr.State([])  # (question, plain answer) for follow-up rewriting
         with gr.Row(elem_id="topbar"):
-            gr.HTML('<div class="brand"><span class="logo">§</span> Ask the documents '
-                    '<span class="tag">answers quote their sources</span></div>')
+            gr.Markdown('<div class="brand"><span class="logo">§</span> Ask the documents '
+                    '<span class="tag">answers quote their sources</span></div>', sanitize_html=True)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 with gr.Row(equal_height=False):
@@ -72,6 +79,7 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                             box = gr.Textbox(
                                 elem_id="question", show_label=False, scale=8, max_lines=4,
                                 placeholder="Ask a question… (follow-ups are understood)", autofocus=True,
+                                max_length=settings.max_question_chars,
                             )
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                         with gr.Row():
@@ -88,15 +96,22 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                                 f_to = gr.Textbox(label="Date to", placeholder="2022-12-31")
                     with gr.Column(scale=2, min_width=300):
                         gr.Markdown("### Sources", elem_id="sources-title")
-                        sources = gr.HTML(render.sources_html(None), elem_id="sources", js_on_load=None)
+                        # Markdown, not gr.HTML: Gradio 6 compiles gr.HTML values with `new Function`, which
+                        # a script policy without 'unsafe-eval' (see ui/guard.py) refuses to run.
+                        sources = gr.Markdown(render.sources_html(None), elem_id="sources", sanitize_html=True,
+                                              latex_delimiters=[])
             with gr.Tab("Documents", id="documents"):
-                doc_ui = documents.build(engine, settings)
+                doc_ui = documents.build(engine, settings, cache)
 
         # -- chat events ----------------------------------------------------
         def take_question(question: str, messages: list[dict[str, Any]]):
             question = (question or "").strip()
             if not question:
                 raise gr.Error("Type a question first.")
+            try:
+                check_question(question, settings.max_question_chars)
+            except InputError as exc:
+                raise gr.Error(str(exc)) from exc
             return gr.update(value="", interactive=False), messages + [chat.user_message(question)], question
 
         def respond(question: str, messages, history, k_, mode_, docs_, langs_, from_, to_, request: gr.Request):
@@ -191,6 +206,8 @@ def build_app(engine: Any, settings: Settings | None = None) -> Any:
         auth_kwargs["auth"] = widget.parse_auth(settings.auth)
     gr.mount_gradio_app(
         app, demo, path="/", root_path=settings.root_path or None, footer_links=[], ssr_mode=False,
-        theme=theme(), css=CSS, head=HEAD, show_error=True, **auth_kwargs,
+        theme=theme(), css=CSS, head=HEAD, show_error=True, max_file_size=int(settings.max_upload_mb * 1024 * 1024),
+        run_history=False,  # no /gradio_api/runs page: questions are not recorded anywhere
+        **auth_kwargs,
     )
     return app

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 import gradio as gr
 
-from rag.errors import RagError
+from rag.errors import InputError, RagError
+from rag.loaders import doc_id_for
 from rag.settings import Settings
 
 from . import render
+from .guard import inside, parse_origins, same_site
 from .uploads import UPLOAD_TYPES, add_uploads, store_uploads, upload_dir
 
 __all__ = ["DocumentsUI", "UPLOAD_TYPES", "build", "store_uploads", "upload_dir"]
@@ -28,6 +30,32 @@ class DocumentsUI:
     changed: Any  # a hidden component whose change event means "the index changed"
     refresh: Any  # () -> updates for ``outputs``, run on page load
     outputs: list[Any]
+
+
+def discard_temporaries(files: Iterable[str], cache: Path) -> None:
+    """Delete uploaded files (and their emptied folders) from Gradio's upload folder."""
+    for f in files:
+        p = Path(f)
+        if p.is_symlink() or not inside(str(p), cache):
+            continue
+        p.unlink(missing_ok=True)
+        parent = p.parent
+        if parent.resolve() != cache.resolve() and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+
+
+def without_paths(message: str, paths: Iterable[Path]) -> str:
+    """A message for people: server paths replaced by file names."""
+    for p in sorted(paths, key=lambda x: -len(str(x))):
+        message = message.replace(str(p), p.name)
+    return message
+
+
+def _documents(engine: Any) -> list[Any]:
+    try:
+        return engine.documents()
+    except RagError:
+        return []
 
 
 def rows(engine: Any) -> list[list[object]]:
@@ -50,7 +78,17 @@ def report_text(report: Any) -> str:
     return " ".join(parts)
 
 
-def build(engine: Any, settings: Settings) -> DocumentsUI:
+def build(engine: Any, settings: Settings, cache: Path) -> DocumentsUI:
+    """The tab; ``cache`` is Gradio's upload folder, the only place uploads are taken from."""
+    allowed = parse_origins(settings.allowed_origins)
+
+    def check_site(request: gr.Request | None, verb: str) -> None:
+        # Changing the index needs a request from the app's own pages (or a listed origin):
+        # another site's page must not make a logged-in browser add or delete documents.
+        headers = getattr(request, "headers", None) or {}
+        scheme = getattr(getattr(request, "url", None), "scheme", "http")
+        if not same_site(headers, allowed, scheme):
+            raise gr.Error(f"Documents can only be {verb} from this app's own pages.")
 
     def choices() -> list[tuple[str, str]]:
         return [(f"{r[0]} ({r[4]})", str(r[4])) for r in rows(engine)]
@@ -71,25 +109,33 @@ def build(engine: Any, settings: Settings) -> DocumentsUI:
                                  label="Indexed documents", elem_id="doc-table")
     changed = gr.Number(value=0, visible=False)
 
-    def add(paths: list[str] | None, n: float, progress: gr.Progress = gr.Progress()):
-        if not editable:  # enforced here, not only hidden: events can be sent without the UI
-            raise gr.Error("This chat is read-only: documents cannot be added here.")
-        if not paths:
-            raise gr.Error("Choose one or more files first.")
-        progress(0.0, desc=f"Indexing {len(paths)} file(s)…")
+    def add(paths: list[str] | None, n: float, request: gr.Request, progress: gr.Progress = gr.Progress()):
+        paths = list(paths or [])
         try:
-            # Stored and indexed crash-safely: see ui/uploads.py.
-            report = add_uploads(engine, list(paths), upload_dir(settings),
-                                 on_progress=lambda frac, msg: progress(frac, desc=msg))
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from exc
-        except RagError as exc:
-            raise gr.Error(str(exc).splitlines()[0]) from exc
+            if not editable:  # enforced here, not only hidden: events can be sent without the UI
+                raise gr.Error("This chat is read-only: documents cannot be added here.")
+            check_site(request, "added")
+            if not paths:
+                raise gr.Error("Choose one or more files first.")
+            target = upload_dir(settings)
+            progress(0.0, desc=f"Indexing {len(paths)} file(s)…")
+            try:
+                # Checked (only files uploaded to this app, no silent replacement), then stored
+                # and indexed crash-safely: see ui/uploads.py.
+                report = add_uploads(engine, paths, target, cache,
+                                     on_progress=lambda frac, msg: progress(frac, desc=msg))
+            except RagError as exc:
+                first = str(exc).splitlines()[0]
+                stored = [target / Path(p).name for p in paths]
+                raise gr.Error(without_paths(first, [*stored, target, *map(Path, paths)])) from exc
+        finally:
+            discard_temporaries(paths, cache)
         return report_text(report), rows(engine), gr.update(choices=choices(), value=[]), None, n + 1
 
-    def delete(ids: list[str] | None, n: float):
+    def delete(ids: list[str] | None, n: float, request: gr.Request):
         if not editable:
             raise gr.Error("This chat is read-only: documents cannot be deleted here.")
+        check_site(request, "deleted")
         if not ids:
             raise gr.Error("Choose the documents to delete first.")
         try:

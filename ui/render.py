@@ -162,8 +162,18 @@ def _hit_card(h: Hit, link: DocLink | None) -> str:
     )
 
 
+def one_block(html_: str) -> str:
+    """Panel HTML on one line: the panel is a markdown component, where a blank line would end
+    the HTML block and let markdown read the rest of a document's text."""
+    return html_.replace("\r", "&#13;").replace("\n", "&#10;")
+
+
 def sources_html(answer: Answer | None, link: DocLink | None = None) -> str:
-    """The sources panel: one card per citation, or the related passages of a refusal."""
+    """The sources panel: one card per citation, or the related passages of a refusal (one line of HTML)."""
+    return one_block(_sources_html(answer, link))
+
+
+def _sources_html(answer: Answer | None, link: DocLink | None) -> str:
     if answer is None:
         return '<div class="src-empty">Sources of the answer appear here, with the quoted sentence highlighted.</div>'
     if answer.refused:
@@ -179,7 +189,7 @@ def sources_html(answer: Answer | None, link: DocLink | None = None) -> str:
 
 def hits_answer_html(hits: Sequence[Hit], link: DocLink | None = None) -> str:
     """Sources panel for plain search results (used when no answer is available)."""
-    return "".join(_hit_card(h, link) for h in hits)
+    return one_block("".join(_hit_card(h, link) for h in hits))
 
 
 def document_page(doc: Document, start: int | None = None, end: int | None = None) -> str:

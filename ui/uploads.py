@@ -16,10 +16,13 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
-from rag.errors import EmptyCorpusError, IndexMissingError, RagError
+from rag.errors import EmptyCorpusError, IndexMissingError, InputError, RagError
+from rag.loaders import doc_id_for
 from rag.settings import Settings
+
+from .guard import inside
 
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf"]
 STAGING = ".incoming"
@@ -30,21 +33,40 @@ def upload_dir(settings: Settings) -> Path:
     return Path(settings.upload_dir) if settings.upload_dir else Path(settings.index_dir) / "uploads"
 
 
-def store_uploads(files: Sequence[str], target: Path) -> list[Path]:
-    """Copy uploaded temp files under ``target`` keeping their original names, each whole or not at all."""
+def store_uploads(files: Sequence[str], target: Path, cache: Path, taken: Iterable[str] = ()) -> list[Path]:
+    """Copy uploaded files from Gradio's upload folder ``cache`` to ``target``, keeping their names.
+
+    Refuses (InputError, naming only the file) a path outside ``cache`` once
+    symlinks are resolved: an event can name any path, and only what a person
+    uploaded may be indexed. Refuses a name that would replace an indexed
+    document (its id is in ``taken``) or an earlier upload: an upload never
+    silently replaces a document; delete it first or rename the file.
+    Every file is checked before any is stored; each is then copied into
+    ``.incoming/``, fsynced and renamed into place, so it is stored whole or not at all.
+    """
+    taken = set(taken)
+    checked: list[tuple[Path, Path]] = []
     for f in files:
-        if Path(f).suffix.lower() not in UPLOAD_TYPES:
-            raise ValueError(f"{Path(f).name}: unsupported file type (use {', '.join(UPLOAD_TYPES)})")
+        src = Path(f)
+        name = src.name
+        if not inside(str(f), cache) or not src.resolve().is_file():
+            raise InputError(f"{name}: not a file uploaded to this app")
+        if src.suffix.lower() not in UPLOAD_TYPES:
+            raise InputError(f"{name}: unsupported file type (use {', '.join(UPLOAD_TYPES)})")
+        dst = target / name
+        doc_id = doc_id_for(dst, target)
+        if doc_id in taken or dst.exists() or any(d == dst for _, d in checked):
+            raise InputError(f"{name}: a document named {doc_id} is already indexed; "
+                             "delete it first or rename the file")
+        checked.append((src.resolve(), dst))
     staging = target / STAGING
     staging.mkdir(parents=True, exist_ok=True)
     out = []
-    for f in files:
-        src = Path(f)
-        tmp = staging / src.name
+    for src, dst in checked:
+        tmp = staging / dst.name
         shutil.copyfile(src, tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        dst = target / src.name
         os.replace(tmp, dst)
         out.append(dst)
     try:
@@ -70,10 +92,17 @@ def _discard_unindexed(engine: Any, paths: Sequence[Path]) -> list[Path]:
     return gone
 
 
-def add_uploads(engine: Any, files: Sequence[str], target: Path,
+def add_uploads(engine: Any, files: Sequence[str], target: Path, cache: Path,
                 on_progress: Callable[[float, str], None] | None = None):
-    """Store the uploads and index them (``Engine.add``); returns the IndexReport."""
-    stored = store_uploads(files, target)
+    """Check and store the uploads (:func:`store_uploads`) and index them (``Engine.add``).
+
+    Returns the IndexReport; files that could not be indexed are not kept.
+    """
+    try:
+        taken = [d.id for d in engine.documents()]
+    except IndexMissingError:
+        taken = []
+    stored = store_uploads(files, target, cache, taken)
     try:
         report = engine.add(stored, on_progress=on_progress)
     except RagError:

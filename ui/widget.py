@@ -9,17 +9,24 @@ cannot reach it. Every Gradio server already serves the web component at
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from rag.errors import ConfigError, RagError
 from rag.settings import Settings
 
 from . import render
+from .guard import Guard, own_origins, parse_origins, public_origin
+
+__all__ = ["install", "embed_js", "parse_auth", "parse_origins", "example_page"]
 
 STATIC = Path(__file__).parent / "static"
 
@@ -78,75 +85,30 @@ def parse_auth(spec: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def parse_origins(spec: str) -> list[str]:
-    return [o.strip().rstrip("/") for o in spec.split(",") if o.strip()]
+DOC_CSP = "script-src 'none'; object-src 'none'; base-uri 'none'"
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
-def _own_origin(scope: dict[str, Any], headers: dict[str, str]) -> set[str]:
-    host = headers.get("x-forwarded-host", headers.get("host", "")).split(",")[0].strip()
-    scheme = headers.get("x-forwarded-proto", scope.get("scheme", "http")).split(",")[0].strip()
-    return {f"{scheme}://{host}", f"http://{host}", f"https://{host}"}
+def example_page() -> tuple[str, str]:
+    """The example page and its policy: its one inline script, by hash, and the app's own scripts."""
+    page = (STATIC / "embed-example.html").read_text(encoding="utf-8")
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode() + "'"
+        for m in _INLINE_SCRIPT.finditer(page)
+    )
+    return page, f"script-src 'self' {hashes}; object-src 'none'; base-uri 'self'"
 
 
-class OriginGuard:
-    """ASGI middleware: only listed origins may call or frame the app.
-
-    With an empty allow-list any origin may embed it (Gradio's own behaviour).
-    With a list, cross-origin requests from other origins get 403, CORS headers
-    name only allowed origins, and ``Content-Security-Policy: frame-ancestors``
-    stops other sites from framing the app.
-    """
-
-    def __init__(self, app: Callable[..., Awaitable[None]], origins: list[str]) -> None:
-        self.app = app
-        self.origins = set(origins)
-        self.csp = ("frame-ancestors 'self' " + " ".join(origins)).encode() if origins else None
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        origin = headers.get("origin", "").rstrip("/")
-        cross = bool(origin) and origin not in _own_origin(scope, headers)
-        allowed = not self.origins or origin in self.origins
-        if cross and not allowed:
-            await _plain(send, 403, b"origin not allowed")
-            return
-        if cross and scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
-            extra = [
-                (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
-                (b"access-control-allow-headers", headers.get("access-control-request-headers", "*").encode()),
-                (b"access-control-max-age", b"600"),
-            ]
-            await _plain(send, 204, b"", self._cors(origin) + extra)
-            return
-
-        async def send_wrapper(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                hs = [(k, v) for k, v in message.get("headers", []) if not k.lower().startswith(b"access-control-")]
-                if cross:
-                    hs += self._cors(origin)
-                if self.csp:
-                    hs.append((b"content-security-policy", self.csp))
-                message = {**message, "headers": hs}
-            await send(message)
-
-        await self.app(scope, receive, send_wrapper)
-
-    @staticmethod
-    def _cors(origin: str) -> list[tuple[bytes, bytes]]:
-        return [
-            (b"access-control-allow-origin", origin.encode()),
-            (b"access-control-allow-credentials", b"true"),
-            (b"vary", b"Origin"),
-        ]
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
-async def _plain(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), *(headers or [])]})
-    await send({"type": "http.response.body", "body": body})
+def _attr(value: str) -> str:
+    """A value safe inside a double-quoted HTML attribute."""
+    return json.dumps(value)[1:-1].replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
 def _gradio_app(app: Any) -> Any | None:
@@ -181,9 +143,17 @@ def install(app: Any, engine: Any, settings: Settings) -> None:
         return Response(script, media_type="text/javascript; charset=utf-8",
                         headers={"cache-control": "no-cache"})
 
-    @app.get("/embed-example.html", include_in_schema=False)
-    def embed_example() -> FileResponse:
-        return FileResponse(STATIC / "embed-example.html", media_type="text/html")
+    if settings.embed_example:
+        page, page_csp = example_page()
+
+        @app.get("/embed-example.html", include_in_schema=False)
+        def embed_example(request: Request) -> HTMLResponse:
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            own = own_origins(headers, request.url.scheme)
+            if not all(_origin_of(a) in own for a in request.query_params.getlist("app")):
+                raise HTTPException(status_code=400, detail="app= must be this app's own address")
+            root = public_origin(headers, request.url.scheme) + settings.root_path.rstrip("/")
+            return HTMLResponse(page.replace("__APP__", _attr(root)), headers={"content-security-policy": page_csp})
 
     @app.get("/doc/{doc_id}", include_in_schema=False)
     def document_view(doc_id: str, request: Request, start: int | None = None, end: int | None = None) -> HTMLResponse:
@@ -193,10 +163,12 @@ def install(app: Any, engine: Any, settings: Settings) -> None:
             doc = engine.document(doc_id)
         except RagError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
-        return HTMLResponse(render.document_page(doc, start, end))
+        return HTMLResponse(render.document_page(doc, start, end), headers={"content-security-policy": DOC_CSP})
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.add_middleware(OriginGuard, origins=parse_origins(settings.allowed_origins))
+    from gradio.utils import get_upload_folder
+
+    app.add_middleware(Guard, origins=parse_origins(settings.allowed_origins), upload_root=get_upload_folder())

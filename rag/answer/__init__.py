@@ -14,6 +14,7 @@ import time
 from typing import Iterator, Sequence
 
 from rag.errors import InputError
+from rag.limits import bounded_history, check_question
 from rag.types import Answer, Filters
 
 from .pipeline import AnswerContext, Prepared, extractive_answer, prepare
@@ -37,7 +38,9 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
     """Yield text deltas as the answer is produced, then the final ``Answer``."""
     if not question or not question.strip():
         raise InputError("empty question")
-    prep = prepare(ctx, question.strip(), tuple(history), k, mode, filters)
+    limit = ctx.settings.max_question_chars
+    check_question(question.strip(), limit)
+    prep = prepare(ctx, question.strip(), bounded_history(history, limit), k, mode, filters)
     base = extractive_answer(prep)
     if base.refused or not ctx.settings.llm_enabled:
         yield base.text

@@ -7,6 +7,7 @@ Citations are numbered in order of first use. Each quotes one sentence: its
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -50,9 +51,24 @@ def refusal_text(lang: str, has_related: bool = True) -> str:
     return table["fr" if lang == "fr" else "en"]
 
 
+# Bracketed numbers in document text ("as shown in [1]", "[2, 3]", "[ 4 ]"): anything the
+# renderer or the citation checker could read as one of our markers.
+_TEXT_MARKER = re.compile(r"\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
+
+
+def neutralise_markers(text: str) -> str:
+    """Turn ``[n]`` written in a document into ``［n］`` (full-width brackets).
+
+    Only the answer's own markers may point at a citation: a quoted sentence that
+    says "see [1]" would otherwise be shown as a citation to source 1. The
+    citation itself keeps the exact document text.
+    """
+    return _TEXT_MARKER.sub(lambda m: f"\uff3b{m.group(1)}\uff3d", text)
+
+
 def display(text: str) -> str:
-    """A quoted sentence as shown in the answer: whitespace collapsed."""
-    return " ".join(text.split())
+    """A quoted sentence as shown in the answer: whitespace collapsed, its own ``[n]`` neutralised."""
+    return neutralise_markers(" ".join(text.split()))
 
 
 def citation_for(n: int, sentence: Sentence, chunk: Chunk, score: float = 0.0) -> Citation:

@@ -18,7 +18,7 @@ from rag.settings import Settings
 from rag.types import Answer, Chunk, Citation
 
 from . import llm, verify
-from .compose import citation_for
+from .compose import citation_for, display
 from .pipeline import Prepared
 from rag.sentences import Sentence
 from .select import jaccard
@@ -62,7 +62,8 @@ def _fallback(base: Answer, reason: str) -> Answer:
 def generate_stream(settings: Settings, prep: Prepared, base: Answer) -> Iterator[str | Answer]:
     """Yield LLM text deltas, then the checked Answer (or the extractive ``base`` with a notice)."""
     passages = passages_for(prep)
-    messages = llm.answer_messages(prep.question, [" ".join(c.text.split()) for c in passages], prep.lang)
+    # [n] written in a document must not reach the model as if it were a passage number.
+    messages = llm.answer_messages(prep.question, [display(c.text) for c in passages], prep.lang)
     parts: list[str] = []
     try:
         for delta in llm.stream_chat(settings, messages):

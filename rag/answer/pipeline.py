@@ -98,6 +98,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     timings: dict[str, float] = {}
     t = time.perf_counter()
     query, notice = rewrite_query(s, question, history)
+    query = query[: s.max_question_chars]  # a follow-up borrows words: keep it searchable
     if history:
         timings["rewrite"] = time.perf_counter() - t
     k = s.k if k is None else k

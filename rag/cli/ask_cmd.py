@@ -49,6 +49,7 @@ def _human(answer) -> str:
 
 def run_ask(args: argparse.Namespace) -> int:
     from rag.errors import InputError
+    from rag.limits import check_question
 
     if args.batch and args.question:
         raise InputError("give either QUESTION or --batch FILE, not both")
@@ -57,7 +58,10 @@ def run_ask(args: argparse.Namespace) -> int:
     extra = {"llm_url": ""} if args.no_llm else {}
     settings = build_settings(args, **extra)
     filters = filters_from(args)
-    rows = list(read_batch(args.batch)) if args.batch else []  # validate the whole file first
+    if args.question:
+        check_question(args.question.strip(), settings.max_question_chars)
+    # validate the whole file first
+    rows = list(read_batch(args.batch, settings.max_question_chars)) if args.batch else []
     engine = open_engine(settings)
     engine.state()  # a missing or mismatched index fails here, before any output
     if args.batch:

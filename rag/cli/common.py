@@ -45,13 +45,14 @@ def print_json(obj: Any) -> None:
     sys.stdout.flush()
 
 
-def read_batch(path: str):
+def read_batch(path: str, max_chars: int | None = None):
     """Yield (line_no, id, question) from a JSON Lines file; raises InputError naming the bad line.
 
     The file must be UTF-8 (a byte-order mark, as Windows editors write, is accepted); a line
     in another encoding is named rather than guessed at, since a wrong guess changes the question.
     """
     from rag.errors import InputError
+    from rag.limits import check_question
 
     if path == "-":
         lines = sys.stdin.buffer
@@ -77,6 +78,11 @@ def read_batch(path: str):
             q = row.get("question")
             if not isinstance(q, str) or not q.strip():
                 raise InputError(f"{path}:{n}: missing or empty 'question'")
+            if max_chars is not None:
+                try:
+                    check_question(q.strip(), max_chars)
+                except InputError as exc:
+                    raise InputError(f"{path}:{n}: {exc}") from exc
             yield n, row.get("id", n), q
 
 

@@ -36,16 +36,19 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 def run_search(args: argparse.Namespace) -> int:
     from rag.errors import InputError
+    from rag.limits import check_question
 
     if args.batch and args.query:
         raise InputError("give either QUERY or --batch FILE, not both")
     if not args.batch and (args.query is None or not args.query.strip()):
         raise InputError("empty query: give a QUERY or --batch FILE")
     settings = build_settings(args)
-    engine = open_engine(settings)
+    if args.query:
+        check_question(args.query.strip(), settings.max_question_chars, "query")
     filters = filters_from(args)
-    if args.batch:
-        rows = list(read_batch(args.batch))  # validate the whole file before searching
+    rows = list(read_batch(args.batch, settings.max_question_chars)) if args.batch else []
+    engine = open_engine(settings)
+    if args.batch:  # the whole file was validated before searching
         for _, qid, question in rows:
             hits = engine.search(question, k=args.k, mode=args.mode, filters=filters)
             print_json({"id": qid, "hits": [h.to_json() for h in hits]})

@@ -18,13 +18,18 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1; 0.0.0.0 for the network)")
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument("--root-path", metavar="PATH", help="public sub-path behind a reverse proxy, e.g. /rag")
-    p.add_argument("--allowed-origins", metavar="LIST", help="comma-separated origins allowed to embed the widget")
+    p.add_argument("--allowed-origins", metavar="LIST",
+                   help="comma-separated origins allowed to embed the widget and call the app (default: none, same-origin only)")
     p.add_argument("--auth", metavar="USER:PW[,...]", help="require a Gradio login (better: RAG_AUTH or the config file)")
     p.add_argument("--auth-header", metavar="HEADER", help="trust this header, set by a reverse proxy, as the user name")
     p.add_argument("--concurrency", type=int, metavar="N", help="questions answered at once (default 8)")
     p.add_argument("--max-queue", type=int, metavar="N", help="questions waiting before users are asked to retry (default 64)")
     p.add_argument("--read-only", action="store_true", default=None,
                    help="no upload or delete from the UI (recommended for a widget on a shared intranet page)")
+    p.add_argument("--max-question-chars", type=int, metavar="N", help="longest question accepted (default 2000)")
+    p.add_argument("--max-upload-mb", type=float, metavar="MB", help="largest file accepted for upload (default 50)")
+    p.add_argument("--embed-example", action="store_true", default=None,
+                   help="serve the demo page /embed-example.html (off by default)")
     p.set_defaults(func=run_serve)
 
 
@@ -33,7 +38,8 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = build_settings(
         args, host=args.host, port=args.port, root_path=args.root_path, allowed_origins=args.allowed_origins,
         auth=args.auth, auth_header=args.auth_header, concurrency=args.concurrency, max_queue=args.max_queue,
-        read_only=args.read_only,
+        read_only=args.read_only, max_question_chars=args.max_question_chars, max_upload_mb=args.max_upload_mb,
+        embed_example=args.embed_example,
     )
     engine = open_engine(settings)
     if not engine.has_index():
