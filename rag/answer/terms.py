@@ -1,15 +1,18 @@
-"""Words, stopwords, stems and the question's language (English or French).
+"""Content terms of questions and sentences, and the question's language (English or French).
 
 Pure helpers shared by sentence scoring, follow-up rewriting and the lead
-line. Stemming uses PyStemmer (the Snowball stemmers bm25s also uses).
+line. Words and stems come from the one analyzer, ``rag/analysis.py`` (the
+same the BM25 index uses); the language from the one guesser,
+``rag.metadata.detect_language`` (the same documents get). What is answer-
+specific is only the stop list: question words of both languages ("what",
+"quel", "said", "according") carry no content.
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+from rag import analysis
+from rag.analysis import words
+from rag.metadata import detect_language
 
 EN_STOP = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
@@ -29,35 +32,9 @@ m n s t est-ce ceux celles celui celle dont lors selon ainsi comme fait faut quo
 combien pourquoi sont été a-t-il a-t-elle t-il t-elle sera seront
 """.split())
 
-# Words that only French questions use often; English questions almost never.
-_FR_MARKERS = frozenset("""
-le la les des du de et est quel quelle quels quelles qui que quoi pour dans sur avec une un au aux
-ce cette ces comment combien quand pourquoi où selon sont ont été qu l d
-""".split())
-_EN_MARKERS = frozenset("""
-the of and is are was were what which who how when why for with in on to did does do a an this that
-""".split())
-_ACCENTS = re.compile(r"[àâçéèêëîïôûùüÿœæ]", re.I)
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens (apostrophes and hyphens split words: l’industrie → l, industrie)."""
-    return _WORD.findall(text.lower())
-
-
 def question_lang(text: str) -> str:
     """``"fr"`` or ``"en"``: the language a lead line or refusal should use for this text."""
-    toks = words(text)
-    fr = sum(t in _FR_MARKERS for t in toks) + 2 * len(_ACCENTS.findall(text))
-    en = sum(t in _EN_MARKERS for t in toks)
-    return "fr" if fr > en else "en"
-
-
-@lru_cache(maxsize=4)
-def _stemmer(lang: str):
-    import Stemmer
-
-    return Stemmer.Stemmer("french" if lang == "fr" else "english")
+    return "fr" if detect_language(text) == "fr" else "en"
 
 
 def content_terms(text: str, lang: str = "en") -> frozenset[str]:
@@ -65,4 +42,4 @@ def content_terms(text: str, lang: str = "en") -> frozenset[str]:
     toks = [t for t in words(text) if t not in EN_STOP and t not in FR_STOP and (len(t) > 1 or t.isdigit())]
     if not toks:
         return frozenset()
-    return frozenset(_stemmer("fr" if lang == "fr" else "en").stemWords(toks))
+    return frozenset(analysis.stemmer("fr" if lang == "fr" else "en").stemWords(toks))

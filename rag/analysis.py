@@ -1,0 +1,89 @@
+"""One analyzer for every place that turns text into terms: BM25, answer scoring, follow-ups.
+
+Words are ``[^\W_]+`` runs, lower-cased; stemming is Snowball (PyStemmer, the
+stemmers bm25s uses) for the text's language; stopword lists are bm25s's. BM25
+tokens also fold accents after stemming, so "telephone" finds "téléphone".
+Stemmers and stopword sets are cached per thread (PyStemmer objects are not
+thread-safe).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from typing import Sequence
+
+__all__ = ["words", "stemmer", "stopwords", "fold_accents", "tokenize", "tokenize_query"]
+
+_STEMMER_NAMES = {
+    "en": "english", "fr": "french", "de": "german", "es": "spanish", "it": "italian",
+    "pt": "portuguese", "nl": "dutch", "sv": "swedish", "da": "danish", "no": "norwegian",
+    "ru": "russian", "fi": "finnish", "tr": "turkish",
+}
+_STOPWORD_LISTS = {
+    "en": "STOPWORDS_EN", "fr": "STOPWORDS_FRENCH", "de": "STOPWORDS_GERMAN",
+    "es": "STOPWORDS_SPANISH", "it": "STOPWORDS_ITALIAN", "pt": "STOPWORDS_PORTUGUESE",
+    "nl": "STOPWORDS_DUTCH", "sv": "STOPWORDS_SWEDISH", "da": "STOPWORDS_DANISH",
+    "no": "STOPWORDS_NORWEGIAN", "ru": "STOPWORDS_RUSSIAN", "tr": "STOPWORDS_TURKISH",
+}
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_local = threading.local()
+
+
+def stopwords(lang: str) -> frozenset[str]:
+    cache = getattr(_local, "stop", None)
+    if cache is None:
+        cache = _local.stop = {}
+    if lang not in cache:
+        import bm25s.stopwords as sw
+
+        words = getattr(sw, _STOPWORD_LISTS.get(lang, ""), ())
+        extra = {"fr": ("l", "d", "qu", "s", "n", "c", "j", "m", "t")}.get(lang, ())
+        cache[lang] = frozenset(w.lower() for w in (*words, *extra))
+    return cache[lang]
+
+
+def stemmer(lang: str):  # -> Stemmer.Stemmer | None
+    cache = getattr(_local, "stemmers", None)
+    if cache is None:
+        cache = _local.stemmers = {}
+    if lang not in cache:
+        name = _STEMMER_NAMES.get(lang)
+        if name is None:
+            cache[lang] = None
+        else:
+            import Stemmer
+
+            cache[lang] = Stemmer.Stemmer(name)
+    return cache[lang]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (apostrophes and hyphens split words: l’industrie → l, industrie)."""
+    return _TOKEN.findall(text.lower())
+
+
+def fold_accents(s: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def tokenize(text: str, lang: str) -> list[str]:
+    """Lowercase word tokens, stopwords removed, stemmed for ``lang``, accents folded."""
+    # Split French elisions (l’industrie → industrie) before tokenising.
+    text = re.sub(r"\b([ldjmntsc]|qu)['’]", " ", text.lower())
+    stop = stopwords(lang)
+    words = [w for w in _TOKEN.findall(text) if w not in stop]
+    stem = stemmer(lang)
+    if stem is not None:
+        words = stem.stemWords(words)
+    return [fold_accents(w) for w in words]
+
+
+def tokenize_query(text: str, langs: Sequence[str]) -> list[str]:
+    """Union of the query's tokens under each language, each distinct token once."""
+    seen: dict[str, None] = {}
+    for lang in langs or ("en",):
+        for tok in tokenize(text, lang):
+            seen.setdefault(tok, None)
+    return list(seen)
