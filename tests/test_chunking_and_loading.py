@@ -7,6 +7,8 @@ from rag.errors import InputError, LoadError
 from rag.loaders import iter_files, load_file
 from rag.settings import SAMPLE_CORPUS
 
+from .pdf_support import raw_pdf
+
 
 @pytest.mark.parametrize("size,overlap", [(1000, 150), (300, 50), (120, 0)])
 def test_chunk_offsets_slice_the_cleaned_text_exactly(size, overlap):
@@ -83,22 +85,4 @@ def test_directory_walk_skips_hidden_and_unsupported(tmp_path):
 
 def _tiny_pdf(text: str) -> bytes:
     """A minimal valid one-page PDF with the given text (built by hand, no writer library)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, o in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
+    return raw_pdf(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode())

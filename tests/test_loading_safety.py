@@ -17,29 +17,9 @@ from rag.errors import LoadError
 from rag.loaders import iter_files, load_file
 from rag.settings import Settings
 
+from .pdf_support import raw_pdf as _pdf
+
 TEXT = "Special relief funds for small enterprises were announced by the ministry."
-
-
-def _pdf(stream: bytes, extra: bytes = b"") -> bytes:
-    """A one-page PDF whose page content is ``stream`` (``extra`` goes into the stream dictionary)."""
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d %s>>\nstream\n" % (len(stream), extra) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, o in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
 
 
 def _text_pdf(text: str = TEXT) -> bytes:
