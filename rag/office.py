@@ -92,11 +92,15 @@ def _blocks(blocks: Iterable[list[str]]) -> str:
     return "\n\n".join(b for b in out if b)
 
 
+TITLE_CHARS = 160
+
+
 def _title(core: str, heading: str, fallback: str = "") -> str:
     """The core-properties title unless it is junk, else the first heading, else ``fallback``."""
     for t in (core, heading, fallback):
+        t = _line(t)
         if t and not is_junk_title(t):
-            return _line(t)
+            return t if len(t) <= TITLE_CHARS else t[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
     return ""
 
 
@@ -230,10 +234,13 @@ class _Budget:
     def rows(self, rows: Iterable[Iterable[Any]], where: str) -> Iterator[str]:
         for n, row in enumerate(rows, 1):
             cells = [_cell(v) for v, _ in zip(row, range(MAX_COLUMNS))]
-            if self.left < len(cells):
+            while cells and not cells[-1].strip():  # padding up to the sheet's width costs nothing
+                cells.pop()
+            cost = max(1, len(cells))  # an empty row costs one, so a million of them still stop
+            if self.left < cost:
                 self.truncated = f"only the first {MAX_CELLS} cells are indexed (stopped at {where} row {n})"
                 return
-            self.left -= len(cells)
+            self.left -= cost
             line = _row(cells)
             if line:
                 yield line
@@ -254,7 +261,7 @@ def _xlsx(data: bytes, fallback_title: str) -> Extracted:
         for ws in wb.worksheets:
             if budget.truncated:
                 break
-            rows = list(budget.rows(ws.iter_rows(values_only=True), f"sheet {ws.title!r}"))
+            rows = list(budget.rows(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS), f"sheet {ws.title!r}"))
             if rows:
                 blocks.append([_line(ws.title), *rows])
         first_sheet = wb.worksheets[0].title if wb.worksheets else ""
@@ -268,7 +275,7 @@ def _xlsx(data: bytes, fallback_title: str) -> Extracted:
 def read_csv(text: str, name: str, fallback_title: str = "") -> Extracted:
     """Rows of an already decoded CSV; the delimiter (, ; tab |) is sniffed from the start."""
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:16384], delimiters=",;\t|")
+        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
     budget = _Budget()
