@@ -27,7 +27,7 @@ from .errors import (
     RagError,
 )
 from .settings import Settings, load_settings
-from .types import Answer, Chunk, Citation, Document, Filters, Hit, IndexReport
+from .types import Answer, Chunk, Citation, Document, Filters, Hit, IndexReport, display_date
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
@@ -43,6 +43,7 @@ __all__ = [
     "Filters",
     "Hit",
     "IndexReport",
+    "display_date",
     "RagError",
     "ConfigError",
     "EmptyCorpusError",

@@ -1,4 +1,5 @@
-"""Read files into Documents: .txt, .md, .html/.htm, .pdf.
+"""Read files into Documents: .txt, .md, .html/.htm, .pdf, and office files
+(.docx, .pptx, .xlsx, .csv, .odt; read in ``office``).
 
 I/O lives here; cleaning and metadata are pure functions in their own modules.
 """
@@ -14,14 +15,18 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .cleaning import CLEANING_VERSION, clean_text
+from .cleaning import CLEANING_VERSION, clean_text, normalize_whitespace
 from .errors import InputError, LoadError
 from .metadata import detect_language, extract_date, extract_title, is_junk_title
 from .pdftext import reflow
 from .types import Document
 
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-             ".htm": "html", ".pdf": "pdf"}
+             ".htm": "html", ".pdf": "pdf", ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx",
+             ".csv": "csv", ".odt": "odt"}
+# Authored documents, not scraped pages: the web-noise rules of clean_text would drop real
+# table rows ("1,200 | 3,400 | 5,600" looks like a keyword list), so only whitespace is normalised.
+OFFICE = {"docx", "pptx", "xlsx", "csv", "odt"}
 MAX_BYTES = 50 * 1024 * 1024
 READ_ATTEMPTS = 3
 
@@ -210,6 +215,17 @@ def _read_pdf(data: bytes, name: str) -> tuple[str, str]:
     return "\n\n".join(pages), title
 
 
+def _read_office(kind: str, data: bytes, name: str, stem: str):
+    """Text and title hint of an office file (see ``rag.office``)."""
+    from . import office  # the parser libraries load only when such a file is indexed
+
+    if kind == "csv":
+        return office.read_csv(_decode(data, name), name, fallback_title=stem)
+    if kind == "xlsx":
+        return office.read_xlsx(data, name, fallback_title=stem)
+    return {"docx": office.read_docx, "pptx": office.read_pptx, "odt": office.read_odt}[kind](data, name)
+
+
 def _read_fd(fd: int) -> bytes:
     chunks = []
     while block := os.read(fd, 1 << 20):
@@ -276,7 +292,13 @@ def load_file(path: Path, root: Path | None = None, follow_symlinks: bool = Fals
                         "set follow_symlinks / --follow-symlinks to index it)")
     data = read_stable(path)
     title_hint, date_hint = "", ""
-    if kind == "pdf":
+    meta: dict[str, object] = {}
+    if kind in OFFICE:
+        got = _read_office(kind, data, name, path.stem)
+        raw, title_hint = got.text, got.title
+        if got.truncated:
+            meta["truncated"] = got.truncated
+    elif kind == "pdf":
         if not data.startswith(b"%PDF"):
             raise LoadError(name, "not a PDF file")
         raw, title_hint = _read_pdf(data, name)
@@ -287,7 +309,7 @@ def load_file(path: Path, root: Path | None = None, follow_symlinks: bool = Fals
             raw, title_hint, date_hint = _read_html(raw)
         elif kind == "markdown":
             raw, title_hint = _read_markdown(raw)
-    text = clean_text(raw)
+    text = normalize_whitespace(raw) if kind in OFFICE else clean_text(raw)
     if not text.strip():
         raise LoadError(name, "no text content")
     date = extract_date(date_hint) if date_hint else None
@@ -300,5 +322,5 @@ def load_file(path: Path, root: Path | None = None, follow_symlinks: bool = Fals
         lang=detect_language(text),
         date=date or extract_date(text),
         content_hash=digest,
-        meta={"format": kind, "bytes": len(data)},
+        meta={"format": kind, "bytes": len(data), **meta},
     )

@@ -26,6 +26,44 @@ def _real_date(value: str) -> bool:
         return False
     return True
 
+_MONTH_NAMES = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre"),
+}
+_NO_DATE = {"en": "no date", "fr": "sans date"}
+_NO_YEAR = {"en": "year not stated", "fr": "année non précisée"}
+_SHOWN_DATE = re.compile(r"(?:(\d{4})|-)-(\d{2})(?:-(\d{2}))?|(\d{4})")
+
+
+def display_date(date: str | None, lang: str = "en") -> str:
+    """A stored document date as people read it, in English or French (``lang`` "fr").
+
+    ``2021-09-16`` → "16 September 2021" / "16 septembre 2021"; ``--05-27`` (the text
+    names no year) → "27 May (year not stated)" / "27 mai (année non précisée)";
+    ``2021-09`` → "September 2021"; ``None`` → "no date" / "sans date". A value in no
+    known form is returned as it is rather than hidden.
+    """
+    lang = "fr" if lang == "fr" else "en"
+    if not date:
+        return _NO_DATE[lang]
+    m = _SHOWN_DATE.fullmatch(date)
+    if not m:
+        return date
+    year, month, day, year_only = m.groups()
+    if year_only:
+        return year_only
+    if not 1 <= int(month) <= 12 or (day is not None and not 1 <= int(day) <= 31):
+        return date
+    name = _MONTH_NAMES[lang][int(month) - 1]
+    if day is None:
+        return f"{name} {year}" if year else date
+    d = int(day)
+    shown = f"{'1er' if lang == 'fr' and d == 1 else d} {name}"
+    return f"{shown} {year}" if year else f"{shown} ({_NO_YEAR[lang]})"
+
+
 Mode = Literal["hybrid", "dense", "bm25"]
 
 

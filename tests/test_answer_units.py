@@ -184,3 +184,10 @@ def test_rate_question_on_topic_but_without_the_figure_is_refused(sample_engine)
     assert a.refused and not a.citations and a.related
     b = sample_engine.ask("How many policies and measures did the ministry issue to help SMEs resume production?")
     assert not b.refused and any("20 policies" in c.text for c in b.citations)
+
+
+def test_a_table_row_is_a_statement_not_a_heading():
+    from rag.answer.select import is_heading
+
+    assert not is_heading("Guarantee fund | 50 billion yuan for small firms | Hubei")
+    assert is_heading("Funding by measure")

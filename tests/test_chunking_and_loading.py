@@ -63,7 +63,9 @@ def test_bad_files_raise_load_errors(tmp_path):
     (tmp_path / "empty.txt").write_text("   \n", encoding="utf-8")
     (tmp_path / "fake.pdf").write_text("not a pdf", encoding="utf-8")
     (tmp_path / "x.docx").write_bytes(b"PK")
-    for name, reason in [("bin.txt", "binary"), ("empty.txt", "no text"), ("fake.pdf", "not a PDF"), ("x.docx", "unsupported")]:
+    (tmp_path / "x.doc").write_bytes(b"PK")
+    for name, reason in [("bin.txt", "binary"), ("empty.txt", "no text"), ("fake.pdf", "not a PDF"),
+                         ("x.docx", "not a valid .docx file"), ("x.doc", "unsupported")]:
         with pytest.raises(LoadError, match=reason):
             load_file(tmp_path / name, tmp_path)
 

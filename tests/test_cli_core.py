@@ -94,4 +94,5 @@ def test_index_then_unchanged_reindex_embeds_nothing(tmp_path, capsys, sample_co
     assert main(["index", str(sample_corpus_copy), *idx]) == 0
     assert json.loads(capsys.readouterr().out)["embedded_chunks"] == 0
     assert main(["docs", "--index-dir", str(tmp_path / "idx"), "--model", "hashing-64"]) == 0
-    assert "001_0c3a2933395e0c97" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "001_0c3a2933395e0c97\t27 May (year not stated)" in out and "\t16 September 2021\t" in out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag.answer.followup import is_followup, rewrite, rewrite_query
 from rag.settings import Settings
 
@@ -40,3 +42,57 @@ def test_chained_followups_keep_the_original_topic():
 def test_no_history_means_no_rewrite_and_no_llm_call():
     s = Settings(llm_url="http://127.0.0.1:9/v1", llm_model="m")  # would fail if called
     assert rewrite_query(s, "which provinces?", ()) == ("which provinces?", None)
+
+
+# Issue 10: a question that names its own subject is searched as asked, whatever came before.
+UNRELATED = ("What is the capital of Australia?", "The documents don't say.")
+STANDALONE = [
+    "What did measure 25 say?",  # the issue's example: a numbered measure is its own subject
+    "What does article 12 require?",
+    "Who is Xiao Yaqing?",
+    "What is the capital of Australia?",
+    "When was the SME guarantee fund created?",
+    "How much VAT relief did exporters get in 2021?",
+    "Is there a loan scheme for farmers?",
+    "What measures support small businesses this year?",
+    "Which provinces cut the electricity price for factories?",
+    "Que dit la mesure 25 ?",
+    "Quelles aides pour les PME en 2021 ?",
+    "Y a-t-il des prêts pour les agriculteurs ?",
+    "Y a-t-il un plan Covid ?",
+    "Existe-t-il une aide au loyer ?",
+    "Qu'est-ce que le fonds de garantie des PME ?",
+    "Combien d'entreprises ont reçu une subvention à Shanghai ?",
+]
+FOLLOWUP = [
+    "and what about guarantees?",
+    "which provinces?",
+    "What are they?",
+    "When did it start?",
+    "Who announced those?",
+    "How much was that?",
+    "When does this measure end?",
+    "what about 2022?",
+    "et les garanties ?",
+    "qu'en est-il des banques ?",
+    "Quand a-t-elle été annoncée ?",
+    "Combien ont-ils reçu ?",
+    "Qui a annoncé ces mesures ?",
+    "et en 2022 ?",
+]
+
+
+@pytest.mark.parametrize("question", STANDALONE)
+def test_question_naming_its_own_subject_is_searched_as_asked(question):
+    assert not is_followup(question)
+    assert rewrite(question, [UNRELATED]) == question
+
+
+@pytest.mark.parametrize("question", FOLLOWUP)
+def test_question_leaning_on_the_previous_turn_is_rewritten(question):
+    assert is_followup(question)
+    assert "Australia" in rewrite(question, [UNRELATED])
+
+
+def test_issue_example_measure_25_after_unrelated_question():
+    assert rewrite("What did measure 25 say?", [UNRELATED]) == "What did measure 25 say?"

@@ -24,7 +24,7 @@ from rag.settings import Settings
 
 from .guard import inside
 
-UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf"]
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".pptx", ".xlsx", ".csv", ".odt"]
 STAGING = ".incoming"
 
 

@@ -4,7 +4,8 @@
 turn ("and what about guarantees?", "which provinces?", "et les garanties ?")
 keeps its own words and borrows the content words of the previous question
 (itself rewritten first, so chains of follow-ups keep their topic). A
-self-contained question is left as it is. ``rewrite_query`` lets a
+question that names its own subject ("What did measure 25 say?") is left as it
+is, whatever the previous turn was about. ``rewrite_query`` lets a
 configured LLM do the rewrite and falls back to the rules if it fails.
 """
 
@@ -17,17 +18,27 @@ from rag.settings import Settings
 
 from .terms import EN_STOP, FR_STOP, words
 
-# Openings that only make sense as a continuation of the previous turn.
+# Openings that only make sense as a continuation of the previous turn, whatever follows.
 _CONTINUATION = re.compile(
-    r"^\s*(and what about|and how about|and what of|what about|how about|what of|same for|and|also|"
-    r"et qu'en est-il d[eu']?s?|qu'en est-il d[eu']?s?|et pour|pareil pour|quid de|et|aussi)\b[\s,:]*",
+    r"^\s*(and what about|and how about|and what of|what about|how about|what of|same for|"
+    r"et qu'en est-il d[eu']?s?|qu'en est-il d[eu']?s?|et pour|pareil pour|quid de)\b[\s,:]*",
     re.I,
 )
-# Words that point back to something named before.
-_ANAPHORA = frozenset(
-    "it its they them their those these that this such there he she "
-    "il elle ils elles leur leurs ceux celles celui celle ce cela ça ces y en".split()
+# Openings that continue the previous turn only when no subject of the question's own follows
+# ("and in 2022?" leans back; "And what is the capital of Australia?" does not).
+_WEAK_OPENING = re.compile(r"^\s*(and|also|et|aussi)\b[\s,:]*", re.I)
+_OPENING = re.compile(f"{_CONTINUATION.pattern}|{_WEAK_OPENING.pattern}", re.I)
+# Pronouns that point back to something named before.
+_PRONOUNS = frozenset(
+    "it its they them their he she him her his "
+    "il elle ils elles leur leurs lui cela ça ceux celles celui celle".split()
 )
+# Demonstratives point back when they determine a noun ("this measure", "ces mesures"),
+# but not before a time word ("this year", "cette année") or in "qu'est-ce que".
+_DEMONSTRATIVES = frozenset("this these those ce cet cette ces".split())
+_TIME_WORDS = frozenset("year month week quarter morning week-end année annee mois semaine trimestre".split())
+# French "il" with no antecedent: "y a-t-il", "existe-t-il", "il faut", "s'agit-il".
+_IMPERSONAL = frozenset("existe faut agit reste suffit manque".split())
 SHORT = 5  # a question of at most this many words with no topic of its own is a follow-up
 _GENERIC = frozenset(
     "which what who where when how many much provinces province regions region measures measure one ones "
@@ -46,15 +57,67 @@ def _content(text: str) -> list[str]:
     return seen
 
 
+def _stop(w: str) -> bool:
+    return w in EN_STOP or w in FR_STOP
+
+
+def _anaphora(toks: list[str]) -> int | None:
+    """Position of the first word pointing back to the previous turn, None if there is none."""
+    for i, t in enumerate(toks):
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        before = [w for w in toks[max(0, i - 3):i] if w != "t"]
+        if t == "il" and (nxt in {"y", "faut", "existe", "s"} or before[-2:] == ["y", "a"]
+                          or (before and before[-1] in _IMPERSONAL)):
+            continue
+        if t in _PRONOUNS:
+            if t in {"celui", "celle", "ceux", "celles"} and nxt in {"qui", "que", "qu", "dont"}:
+                continue
+            return i
+        if t in _DEMONSTRATIVES and nxt and not _stop(nxt) and nxt not in _TIME_WORDS:
+            return i
+        if t == "that" and (not nxt or nxt == "one"):
+            return i
+    return None
+
+
+def _subject_at(question: str) -> int | None:
+    """Position of the first word that names a subject of the question's own, None if none does.
+
+    A subject is a named entity (a capitalised word after the first, or an acronym) or a
+    numbered reference ("measure 25", "article 12"; a bare year is a time, not a subject).
+    """
+    toks = re.findall(r"[^\W_]+", question)
+    for i, w in enumerate(toks):
+        low = w.lower()
+        if _stop(low) or low in _PRONOUNS:
+            continue
+        if (w.isupper() and len(w) > 1 and w.isalpha()) or (i > 0 and w[0].isupper()):
+            return i
+        if w.isdigit() and i > 0 and not _stop(toks[i - 1].lower()):
+            return i
+    return None
+
+
 def is_followup(question: str) -> bool:
-    """Whether ``question`` needs the previous turn to be understood."""
+    """Whether ``question`` needs the previous turn to be understood.
+
+    It does when it opens as a continuation ("what about…", "et pour…"), when a pronoun or
+    demonstrative points back with no antecedent named before it in the question itself, or
+    when it is a very short question with no subject of its own ("which provinces?"). A
+    question that names its own subject (a named entity, a numbered measure, or two content
+    words) is searched as asked.
+    """
     if _CONTINUATION.match(question):
         return True
     toks = words(question)
-    if any(t in _ANAPHORA for t in toks) and len(toks) <= 8:
+    subject = _subject_at(question)
+    back = _anaphora(toks)
+    if back is not None and (subject is None or subject > back):
         return True
     own = [w for w in _content(question) if w.lower() not in _GENERIC]
-    return len(toks) <= SHORT and len(own) <= 1
+    if subject is not None or len(own) >= 2:
+        return False
+    return bool(_WEAK_OPENING.match(question)) or (len(toks) <= SHORT and len(own) <= 1)
 
 
 def rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
@@ -65,7 +128,7 @@ def rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
     previous = rewrite(history[-1][0], history[:-1])
     if not is_followup(question):
         return question
-    core = _CONTINUATION.sub("", question).strip() or question
+    core = _OPENING.sub("", question, count=1).strip() or question
     mine = set(words(core))
     borrowed = [w for w in _content(previous) if w.lower() not in mine]
     if not borrowed:

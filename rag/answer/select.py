@@ -46,8 +46,14 @@ def coverage(question_terms: frozenset[str], terms: frozenset[str], idf: dict[st
 
 
 def is_heading(text: str) -> bool:
-    """A short line with no closing punctuation: a title, not a statement."""
+    """A short line with no closing punctuation: a title, not a statement.
+
+    A table row ("Guarantee fund | 50 billion yuan | Hubei", see ``rag.office``) states its
+    cells' facts without punctuation, and is no heading.
+    """
     t = text.rstrip()
+    if " | " in t:
+        return False
     return len(t.split()) <= 12 and not t.endswith((".", "!", "?", ";", "。", "»", "\"", "”"))
 
 

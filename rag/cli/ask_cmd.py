@@ -24,6 +24,8 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def _human(answer) -> str:
+    from rag.types import display_date
+
     lines = []
     if answer.query.strip() != answer.question.strip():
         lines.append(f"(searched for: {answer.query})")
@@ -33,12 +35,12 @@ def _human(answer) -> str:
         for h in answer.related:
             c = h.chunk
             text = " ".join(c.text.split())
-            lines.append(f"  - {c.title} ({c.date or 'no date'}, {c.lang}, {c.doc_id} {c.start}-{c.end}): "
+            lines.append(f"  - {c.title} ({display_date(c.date, answer.lang)}, {c.lang}, {c.doc_id} {c.start}-{c.end}): "
                          f"{text[:160]}{'…' if len(text) > 160 else ''}")
     if answer.citations:
         lines.append("\nSources:")
         for c in answer.citations:
-            lines.append(f"  [{c.n}] {c.title} ({c.date or 'no date'}, {c.lang}) {c.doc_id} chars {c.start}-{c.end}")
+            lines.append(f"  [{c.n}] {c.title} ({display_date(c.date, answer.lang)}, {c.lang}) {c.doc_id} chars {c.start}-{c.end}")
     if answer.flagged:
         lines.append("\nUnsupported statements (no valid citation):")
         lines.extend(f"  ! {s}" for s in answer.flagged)

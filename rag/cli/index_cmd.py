@@ -72,8 +72,10 @@ def run_docs(args: argparse.Namespace) -> int:
             print_json({"doc_id": d.id, "title": d.title, "date": d.date, "lang": d.lang,
                         "source": d.source, "chunks": engine.chunk_count(d.id), "chars": len(d.text)})
         return 0
+    from rag.types import display_date
+
     for d in docs:
-        print(f"{d.id}\t{d.date or '-'}\t{d.lang}\t{engine.chunk_count(d.id)} chunks\t{d.title}")
+        print(f"{d.id}\t{display_date(d.date)}\t{d.lang}\t{engine.chunk_count(d.id)} chunks\t{d.title}")
     return 0
 
 

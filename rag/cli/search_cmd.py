@@ -60,9 +60,11 @@ def run_search(args: argparse.Namespace) -> int:
     if not hits:
         print("no passages found", file=sys.stderr)
         return 0
+    from rag.types import display_date
+
     for h in hits:
         c = h.chunk
         text = " ".join(c.text.split())
-        print(f"[{h.rank}] {h.score:.3f}  {c.title}  ({c.date or 'no date'}, {c.lang}, {c.doc_id} {c.start}-{c.end})")
+        print(f"[{h.rank}] {h.score:.3f}  {c.title}  ({display_date(c.date)}, {c.lang}, {c.doc_id} {c.start}-{c.end})")
         print(f"    {text[:300]}{'…' if len(text) > 300 else ''}\n")
     return 0
