@@ -135,7 +135,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     headings = [select.is_heading(x.text) for x in sentences]
     qvec = memo.embed_queries([query.strip()])[0]
     qterms = content_terms(query, lang)
-    scores, cos, cov = select.score_sentences(qvec, vecs, qterms, terms, headings)
+    other = [c.lang in ("en", "fr") and c.lang != lang for c in chunks]
+    scores, cos, cov = select.score_sentences(qvec, vecs, qterms, terms, headings, other_language=other)
     # Headings, the document's title and bylines are never points, and never count as evidence.
     eligible = np.array([not headings[i] and not select.is_label(sentences[i].text, chunks[i].title)
                          and not select.is_byline(sentences[i].text) for i in range(len(sentences))], dtype=bool)

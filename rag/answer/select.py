@@ -122,8 +122,14 @@ def score_sentences(
     term_sets: Sequence[frozenset[str]],
     headings: Sequence[bool] = (),
     semantic_weight: float = SEMANTIC_WEIGHT,
+    other_language: Sequence[bool] = (),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(score, cosine, coverage) arrays, one value per candidate sentence."""
+    """(score, cosine, coverage) arrays, one value per candidate sentence.
+
+    A sentence in another language than the question (``other_language``) shares
+    no words with it by construction: its score is its cosine alone, instead of
+    a mix in which the word part is always zero.
+    """
     if len(term_sets) == 0:
         z = np.zeros(0, dtype=np.float32)
         return z, z, z
@@ -131,6 +137,8 @@ def score_sentences(
     idf = idf_weights(term_sets)
     cov = np.array([coverage(question_terms, t, idf, len(term_sets)) for t in term_sets], dtype=np.float32)
     score = semantic_weight * cos + (1.0 - semantic_weight) * cov
+    if len(other_language):
+        score = np.where(np.asarray(other_language, dtype=bool), cos, score).astype(np.float32)
     if len(headings):
         score = score - HEADING_PENALTY * np.asarray(headings, dtype=np.float32)
     return score, cos, cov
