@@ -54,6 +54,8 @@ class Settings:
     llm_key: str = ""
     llm_timeout: float = 30.0
     llm_temperature: float = 0.1
+    llm_max_tokens: int = 400  # bounds a looping model; a cited answer of five points needs about 250
+    llm_params: str = ""  # JSON object merged into each request, e.g. '{"repeat_penalty": 1.1}'
 
     # UI / server
     host: str = "127.0.0.1"
@@ -134,6 +136,15 @@ def load_settings(
         settings = coerce(settings, overrides)
     if settings.mode not in ("hybrid", "dense", "bm25"):
         raise ConfigError(f"mode must be hybrid, dense or bm25, not {settings.mode!r}")
+    if settings.llm_params:
+        import json
+
+        try:
+            ok = isinstance(json.loads(settings.llm_params), dict)
+        except json.JSONDecodeError:
+            ok = False
+        if not ok:
+            raise ConfigError(f"llm_params must be a JSON object, not {settings.llm_params!r}")
     if settings.chunk_overlap >= settings.chunk_size or settings.chunk_size < 50:
         raise ConfigError("chunk_size must be >= 50 and larger than chunk_overlap")
     return settings

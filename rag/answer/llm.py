@@ -58,8 +58,9 @@ def _fail(settings: Settings, reason: str, detail: str = "") -> LLMError:
 
 
 def _payload(settings: Settings, messages: Sequence[dict[str, str]], stream: bool) -> dict[str, Any]:
-    return {"model": settings.llm_model, "messages": list(messages),
-            "temperature": settings.llm_temperature, "stream": stream}
+    extra = json.loads(settings.llm_params) if settings.llm_params else {}
+    return {"model": settings.llm_model, "messages": list(messages), "temperature": settings.llm_temperature,
+            "max_tokens": settings.llm_max_tokens, **extra, "stream": stream}
 
 
 def _content(settings: Settings, obj: Any, key: str) -> str:
