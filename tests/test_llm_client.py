@@ -104,7 +104,7 @@ def test_generated_answer_streams_and_its_citations_quote_real_spans(llm_engine,
 
 
 def test_uncited_generated_sentence_is_flagged(llm_engine):
-    with ChatCompletionsServer([Reply("Guarantees are strengthened [1]. SMEs also get free money forever.")]) as srv:
+    with ChatCompletionsServer([Reply("The credit guarantee system for SMEs is improved [1]. SMEs also get free money forever.")]) as srv:
         a = llm_engine(srv.url).ask(Q)
     assert a.flagged == ("SMEs also get free money forever.",) and "flagged" in a.notice
 
@@ -178,3 +178,18 @@ def test_redact_removes_keys_url_credentials_and_bearer_tokens():
     for s in ("u:p%40ss", "abc.DEF-123", "dTpw", "sk-1234567"):
         assert s not in out
     assert "http://[redacted]@host:8/v1" in out and "Bearer [redacted]" in out
+
+
+def test_streamed_text_that_fails_its_checks_is_marked_replaced_for_ui_and_api(llm_engine, sample_engine):
+    from ui import chat
+
+    with ChatCompletionsServer([Reply("I cannot help [12]."), Reply("I cannot help [12]."), Reply("down", status=500)]) as srv:
+        engine = llm_engine(srv.url)
+        a = engine.ask(Q)
+        events = list(chat.api_stream(engine.ask_stream(Q)))
+        never_streamed = engine.ask(Q)
+    assert a.replaced and a.to_json()["replaced"] is True and a.text == sample_engine.ask(Q).text
+    assert events[-3] == "I cannot help [12]." and events[-2].startswith("[replaced] The language model gave no")
+    assert events[-1] == a.text
+    assert chat.replaced_markdown(a).startswith("<small>↺") and chat.replaced_markdown(never_streamed) == ""
+    assert not never_streamed.replaced  # the server failed before any text: nothing to withdraw

@@ -109,7 +109,9 @@ def generate_stream(settings: Settings, prep: Prepared, base: Answer) -> Iterato
         text, len(passages), lambda st, cited: support.is_supported(st, [terms[n - 1] for n in cited], prep.lang))
     checked = verify.check_citations(text, len(passages))
     if not checked.text or not checked.order:
-        yield from fallback("The language model gave no answer with a valid citation")
+        yield from fallback(f"None of the language model's {len(unsupported)} cited statements is supported by "
+                            "the passage it cites" if unsupported else
+                            "The language model gave no answer with a valid citation")
         return
     n_statements = len(verify.statements(checked.text))
     if len(checked.flagged) > MOST * max(n_statements, 1):
