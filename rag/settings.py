@@ -75,6 +75,8 @@ class Settings:
     llm_key: str = ""
     llm_timeout: float = 30.0
     llm_temperature: float = 0.1
+    llm_max_tokens: int = 400  # bounds a looping model; a cited answer of five points needs about 250
+    llm_params: str = ""  # JSON object merged into each request, e.g. '{"repeat_penalty": 1.1}'
 
     # UI / server
     host: str = "127.0.0.1"
@@ -182,3 +184,12 @@ def check(settings: Settings) -> None:
         raise ConfigError(f"dense_weight must be between 0 and 1, not {settings.dense_weight}")
     if settings.max_question_chars < 1 or settings.max_upload_mb <= 0:
         raise ConfigError("max_question_chars and max_upload_mb must be positive")
+    if settings.llm_params:
+        import json
+
+        try:
+            ok = isinstance(json.loads(settings.llm_params), dict)
+        except json.JSONDecodeError:
+            ok = False
+        if not ok:
+            raise ConfigError(f"llm_params must be a JSON object, not {settings.llm_params!r}")

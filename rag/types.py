@@ -175,6 +175,8 @@ class Answer:
     ``refused`` is true when the documents do not answer the question; then
     ``citations`` is empty and ``related`` lists the closest passages.
     ``query`` is the query actually searched (after follow-up rewriting).
+    ``replaced`` is true when generated text was streamed before this answer
+    and then withdrawn (it failed its checks): the final text replaces it.
     """
 
     question: str
@@ -187,6 +189,7 @@ class Answer:
     generator: str = "extractive"
     notice: str | None = None
     flagged: tuple[str, ...] = ()
+    replaced: bool = False
     timings: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -201,6 +204,7 @@ class Answer:
             "generator": self.generator,
             "notice": self.notice,
             "flagged": list(self.flagged),
+            "replaced": self.replaced,
             "ms": round(sum(self.timings.values()) * 1000, 1) if self.timings else 0.0,
             "timings_ms": {k: round(v * 1000, 2) for k, v in self.timings.items()},
         }

@@ -25,6 +25,7 @@ class Reply:
     chunk_delay: float = 0.0  # seconds between streamed chunks
     raw: str | None = None  # body sent verbatim (malformed replies)
     chunk_size: int = 8
+    echo_auth: bool = False  # an error body that repeats the request's Authorization header (a leaky proxy)
 
 
 class ChatCompletionsServer:
@@ -47,7 +48,10 @@ class ChatCompletionsServer:
                 if self.path != "/v1/chat/completions":
                     return self._send(404, "application/json", json.dumps({"error": "not found"}))
                 if reply.status >= 400:
-                    return self._send(reply.status, "application/json", json.dumps({"error": {"message": reply.content}}))
+                    message = reply.content
+                    if reply.echo_auth:
+                        message += f" (request had Authorization: {self.headers.get('Authorization')})"
+                    return self._send(reply.status, "application/json", json.dumps({"error": {"message": message}}))
                 if reply.raw is not None:
                     return self._send(200, "text/event-stream" if body.get("stream") else "application/json", reply.raw)
                 if not body.get("stream"):

@@ -63,3 +63,16 @@ def sample_corpus_copy(tmp_path) -> Path:
     d = tmp_path / "corpus"
     shutil.copytree(SAMPLE_CORPUS, d)
     return d
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """A real llama.cpp server with SmolLM2-135M on 127.0.0.1, shared by the session (see tests/llama_server.py)."""
+    from tests import llama_server as ls
+
+    try:
+        server = ls.start(tmp_path_factory.mktemp("llama") / "server.log")
+    except ls.Missing as exc:
+        pytest.fail(str(exc))  # not a skip: make test installs it, and a missing server must be seen
+    yield server
+    server.stop()

@@ -78,8 +78,8 @@ def test_citation_check_with_no_valid_marker():
 
 @pytest.fixture()
 def llm_engine(sample_engine, real_embedder):
-    def make(url: str, timeout: float = 5.0) -> Engine:
-        s = sample_engine.settings.replace(llm_url=url, llm_model="test-model", llm_timeout=timeout)
+    def make(url: str, timeout: float = 5.0, key: str = "") -> Engine:
+        s = sample_engine.settings.replace(llm_url=url, llm_model="test-model", llm_timeout=timeout, llm_key=key)
         return Engine(s, embedder=real_embedder)
     return make
 
@@ -104,7 +104,7 @@ def test_generated_answer_streams_and_its_citations_quote_real_spans(llm_engine,
 
 
 def test_uncited_generated_sentence_is_flagged(llm_engine):
-    with ChatCompletionsServer([Reply("Guarantees are strengthened [1]. SMEs also get free money forever.")]) as srv:
+    with ChatCompletionsServer([Reply("The credit guarantee system for SMEs is improved [1]. SMEs also get free money forever.")]) as srv:
         a = llm_engine(srv.url).ask(Q)
     assert a.flagged == ("SMEs also get free money forever.",) and "flagged" in a.notice
 
@@ -137,3 +137,59 @@ def test_llm_rewrites_followups_and_rules_take_over_when_it_fails():
         q, notice = rewrite_query(s, "and guarantees?", hist)
     assert "SME" in q and "rule-based" in notice
     assert srv.requests[0]["body"]["messages"][-1]["content"] == "and guarantees?"
+
+
+@pytest.mark.parametrize("userinfo,key,echoed", [
+    ("", "sk-TOPSECRET", "Bearer sk-TOPSECRET"),
+    ("alice:hunter2@", "", "Basic YWxpY2U6aHVudGVyMg=="),  # httpx sends URL credentials as Basic auth
+])
+def test_llm_error_shows_people_a_generic_notice_and_logs_the_detail_redacted(llm_engine, caplog, userinfo, key,
+                                                                                echoed):
+    """A server that echoes the Authorization header, and a URL with user:pass@, leak nothing into the chat."""
+    with ChatCompletionsServer([Reply("bad key", status=401, echo_auth=True)]) as srv:
+        engine = llm_engine(srv.url.replace("http://", "http://" + userinfo), key=key)
+        with caplog.at_level("WARNING", logger="rag"):
+            a = engine.ask(Q)
+    assert srv.requests[0]["auth"] == echoed  # the server really got, and echoed, the secret
+    assert a.generator == "extractive" and "HTTP 401" in a.notice
+    shown = a.notice + str(a.to_json())
+    for secret in ("sk-TOPSECRET", "hunter2", "alice", echoed.split()[1], "bad key"):
+        assert secret not in shown
+    logged = caplog.text
+    assert "HTTP 401" in logged and "bad key" in logged and "[redacted]" in logged
+    for secret in ("sk-TOPSECRET", "hunter2", echoed.split()[1]):
+        assert secret not in logged
+
+
+def test_unreachable_url_with_credentials_is_not_repeated_to_people(caplog):
+    s = _settings("http://bob:pa55w0rd@127.0.0.1:9/v1", timeout=1).replace(llm_key="sk-XYZ")
+    with caplog.at_level("WARNING", logger="rag"), pytest.raises(LLMError) as exc:
+        llm.chat(s, MSGS)
+    assert "cannot reach" in str(exc.value) and "pa55w0rd" not in str(exc.value) and "bob" not in str(exc.value)
+    assert "127.0.0.1:9" in caplog.text and "pa55w0rd" not in caplog.text
+
+
+def test_redact_removes_keys_url_credentials_and_bearer_tokens():
+    from rag.redact import redact
+
+    text = ('POST http://u:p%40ss@host:8/v1 failed: {"auth": "Bearer abc.DEF-123", '
+            '"headers": {"Authorization": "Basic dTpw"}} key sk-1234567 api_key=sk-1234567')
+    out = redact(text, secrets=("sk-1234567",))
+    for s in ("u:p%40ss", "abc.DEF-123", "dTpw", "sk-1234567"):
+        assert s not in out
+    assert "http://[redacted]@host:8/v1" in out and "Bearer [redacted]" in out
+
+
+def test_streamed_text_that_fails_its_checks_is_marked_replaced_for_ui_and_api(llm_engine, sample_engine):
+    from ui import chat
+
+    with ChatCompletionsServer([Reply("I cannot help [12]."), Reply("I cannot help [12]."), Reply("down", status=500)]) as srv:
+        engine = llm_engine(srv.url)
+        a = engine.ask(Q)
+        events = list(chat.api_stream(engine.ask_stream(Q)))
+        never_streamed = engine.ask(Q)
+    assert a.replaced and a.to_json()["replaced"] is True and a.text == sample_engine.ask(Q).text
+    assert events[-3] == "I cannot help [12]." and events[-2].startswith("[replaced] The language model gave no")
+    assert events[-1] == a.text
+    assert chat.replaced_markdown(a).startswith("<small>↺") and chat.replaced_markdown(never_streamed) == ""
+    assert not never_streamed.replaced  # the server failed before any text: nothing to withdraw

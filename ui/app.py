@@ -17,7 +17,6 @@ import gradio as gr
 from rag.errors import InputError, RagError
 from rag.limits import check_question
 from rag.settings import Settings
-from rag.types import Answer
 
 from . import chat, documents, render, widget
 from .theme import CSS, HEAD, theme
@@ -175,12 +174,9 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
         gr.api(ask, api_name="ask")
 
         def ask_stream(question: str, k: int = 0, mode: str = "") -> Iterator[str]:
-            """Stream the answer text as it grows (cumulative); use /ask for structured citations."""
-            text = ""
+            """Stream the answer text as it grows (cumulative); "[replaced] <notice>" withdraws it. /ask has citations."""
             try:
-                for item in engine.ask_stream(question, k=k or None, mode=mode or None):
-                    text = item.text if isinstance(item, Answer) else text + str(item)
-                    yield text
+                yield from chat.api_stream(engine.ask_stream(question, k=k or None, mode=mode or None))
             except RagError as exc:
                 raise gr.Error(str(exc).strip().splitlines()[0]) from exc
 

@@ -7,7 +7,7 @@ at the UI edge, never a traceback.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from rag.errors import RagError
 from rag.types import Answer, Filters
@@ -47,10 +47,37 @@ def stream_answer(
     partial = ""
     for item in engine.ask_stream(question, history=tuple(history), k=k, mode=mode, filters=filters):
         if isinstance(item, Answer):
-            yield render.answer_markdown(item), item
+            yield replaced_markdown(item) + render.answer_markdown(item), item
             return
         partial += str(item)
         yield render.streaming_markdown(partial), None
+
+
+REPLACED = "[replaced]"  # first word of the /ask_stream event that withdraws the streamed text
+
+
+def replaced_markdown(answer: Answer) -> str:
+    """A line above the final bubble when it replaces generated text that had streamed ('' otherwise)."""
+    if not answer.replaced:
+        return ""
+    return "<small>↺ The generated answer shown while streaming was withdrawn; this is the extractive answer.</small>\n\n"
+
+
+def api_stream(items: Iterable[str | Answer]) -> Iterator[str]:
+    """``/ask_stream`` outputs: the cumulative text, then the final text.
+
+    When the final answer replaces streamed text, an explicit event
+    ``"[replaced] <notice>"`` comes first, then the replacing text.
+    """
+    text = ""
+    for item in items:
+        if isinstance(item, Answer):
+            if item.replaced:
+                yield f"{REPLACED} {item.notice or ''}".strip()
+            text = item.text
+        else:
+            text += str(item)
+        yield text
 
 
 def error_markdown(exc: RagError) -> str:

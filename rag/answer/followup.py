@@ -6,7 +6,10 @@ keeps its own words and borrows the content words of the previous question
 (itself rewritten first, so chains of follow-ups keep their topic). A
 question that names its own subject ("What did measure 25 say?") is left as it
 is, whatever the previous turn was about. ``rewrite_query`` lets a
-configured LLM do the rewrite and falls back to the rules if it fails.
+configured LLM do the rewrite and falls back to the rules if it fails or
+its rewrite is rejected by ``rewrite_problem`` (too long, drops the
+follow-up's own words, or copies the previous answer: a small model tends to
+repeat its last answer, which then becomes a 500-character search query).
 """
 
 from __future__ import annotations
@@ -137,6 +140,34 @@ def rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
     return f"{core} ({' '.join(borrowed)})"
 
 
+MAX_REWRITE_WORDS = 32
+COPY_SHINGLE = 6  # a run of this many words taken from the previous answer (and not its question) is a copy
+
+
+def _shingles(toks: Sequence[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)}
+
+
+def rewrite_problem(rewritten: str, question: str, history: Sequence[tuple[str, str]]) -> str | None:
+    """Why an LLM's rewrite of ``question`` cannot be searched, or None when it is fine."""
+    toks = words(rewritten)
+    limit = max(MAX_REWRITE_WORDS, 2 * len(words(question)))
+    if not toks or len(toks) > limit:
+        return f"{len(toks)} words, more than {limit}"
+    have = {w[:5] for w in toks}  # 5-letter prefixes: guarantee/guarantees, mesure/mesures
+    core = _CONTINUATION.sub("", question).strip() or question
+    lost = [w for w in _content(core) if w.lower()[:5] not in have]
+    if lost:
+        return f"drops the follow-up's own words ({', '.join(lost)})"
+    if history:
+        prev_q, prev_a = history[-1]
+        copied = _shingles(toks, COPY_SHINGLE) & _shingles(words(prev_a), COPY_SHINGLE)
+        copied -= _shingles(words(prev_q), COPY_SHINGLE) | _shingles(words(question), COPY_SHINGLE)
+        if copied:
+            return "copies the previous answer"
+    return None
+
+
 def rewrite_query(settings: Settings, question: str, history: Sequence[tuple[str, str]]) -> tuple[str, str | None]:
     """(query, notice): the LLM rewrites follow-ups when configured, the rules otherwise."""
     if not history:
@@ -147,7 +178,11 @@ def rewrite_query(settings: Settings, question: str, history: Sequence[tuple[str
         from .llm import rewrite_with_llm
 
         try:
-            return rewrite_with_llm(settings, question, history), None
+            query = rewrite_with_llm(settings, question, history)
         except LLMError as exc:
             return rewrite(question, history), f"The language model could not rewrite the follow-up ({exc}); used the rule-based rewrite."
+        problem = rewrite_problem(query, question, history)
+        if problem:
+            return rewrite(question, history), f"The language model's rewrite of the follow-up was rejected ({problem}); used the rule-based rewrite."
+        return query, None
     return rewrite(question, history), None

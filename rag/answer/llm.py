@@ -3,17 +3,25 @@
 Network I/O only: building the prompt and checking the reply's citations
 live in ``generate`` and ``verify``. Every failure (connection, HTTP status,
 timeout, malformed reply) becomes an ``LLMError`` with a one-line reason so
-the caller can fall back to the extractive answer.
+the caller can fall back to the extractive answer. That reason is shown to
+people, so it is generic (status code, "timed out"); the server's error body
+and the URL go to the ``rag.llm`` log, redacted (``rag.redact``), because a
+server may echo the Authorization header and a URL may carry ``user:pass@``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any, Iterator, Sequence
+from urllib.parse import urlsplit
 
 from rag.errors import LLMError
+from rag.redact import redact
 from rag.settings import Settings
+
+log = logging.getLogger("rag.llm")
 
 SYSTEM_PROMPT = (
     "You answer questions using only the numbered passages you are given. "
@@ -40,18 +48,28 @@ def _headers(settings: Settings) -> dict[str, str]:
     return h
 
 
+def _fail(settings: Settings, reason: str, detail: str = "") -> LLMError:
+    """An LLMError carrying only ``reason``; ``reason`` and ``detail`` are logged with secrets masked."""
+    parts = urlsplit(settings.llm_url)
+    secrets = (settings.llm_key, parts.password or "", parts.username or "")
+    log.warning("LLM request to %s failed: %s%s", redact(endpoint(settings.llm_url), secrets), reason,
+                f" ({redact(detail, secrets)[:500]})" if detail else "")
+    return LLMError(reason)
+
+
 def _payload(settings: Settings, messages: Sequence[dict[str, str]], stream: bool) -> dict[str, Any]:
-    return {"model": settings.llm_model, "messages": list(messages),
-            "temperature": settings.llm_temperature, "stream": stream}
+    extra = json.loads(settings.llm_params) if settings.llm_params else {}
+    return {"model": settings.llm_model, "messages": list(messages), "temperature": settings.llm_temperature,
+            "max_tokens": settings.llm_max_tokens, **extra, "stream": stream}
 
 
-def _content(obj: Any, key: str) -> str:
+def _content(settings: Settings, obj: Any, key: str) -> str:
     """``choices[0][key].content`` of a reply or stream event, '' when absent."""
     try:
         part = obj["choices"][0].get(key) or {}
         return part.get("content") or ""
     except (KeyError, IndexError, TypeError, AttributeError) as exc:
-        raise LLMError(f"unexpected reply from the LLM server: {str(obj)[:80]}") from exc
+        raise _fail(settings, "unexpected reply from the LLM server", str(obj)) from exc
 
 
 def stream_chat(settings: Settings, messages: Sequence[dict[str, str]]) -> Iterator[str]:
@@ -69,27 +87,27 @@ def stream_chat(settings: Settings, messages: Sequence[dict[str, str]]) -> Itera
             with client.stream("POST", url, json=_payload(settings, messages, True), headers=_headers(settings)) as r:
                 if r.status_code >= 400:
                     r.read()
-                    raise LLMError(f"LLM server returned HTTP {r.status_code}: {r.text.strip()[:100]}")
+                    raise _fail(settings, f"LLM server returned HTTP {r.status_code}", r.text.strip())
                 if "application/json" in r.headers.get("content-type", ""):
                     r.read()
-                    yield _content(_json(r.text), "message")
+                    yield _content(settings, _json(settings, r.text), "message")
                     return
                 for line in r.iter_lines():
                     if time.monotonic() > deadline:
-                        raise LLMError(f"LLM server timed out after {settings.llm_timeout:g}s")
+                        raise _fail(settings, f"LLM server timed out after {settings.llm_timeout:g}s")
                     line = line.strip()
                     if not line.startswith("data:"):
                         continue
                     data = line[5:].strip()
                     if data == "[DONE]":
                         return
-                    delta = _content(_json(data), "delta")
+                    delta = _content(settings, _json(settings, data), "delta")
                     if delta:
                         yield delta
     except httpx.TimeoutException as exc:
-        raise LLMError(f"LLM server timed out after {settings.llm_timeout:g}s") from exc
+        raise _fail(settings, f"LLM server timed out after {settings.llm_timeout:g}s") from exc
     except httpx.HTTPError as exc:
-        raise LLMError(f"cannot reach the LLM server at {url}: {type(exc).__name__}") from exc
+        raise _fail(settings, f"cannot reach the LLM server ({type(exc).__name__})", str(exc)) from exc
 
 
 def chat(settings: Settings, messages: Sequence[dict[str, str]]) -> str:
@@ -101,19 +119,19 @@ def chat(settings: Settings, messages: Sequence[dict[str, str]]) -> str:
         r = httpx.post(url, json=_payload(settings, messages, False), headers=_headers(settings),
                        timeout=httpx.Timeout(settings.llm_timeout))
     except httpx.TimeoutException as exc:
-        raise LLMError(f"LLM server timed out after {settings.llm_timeout:g}s") from exc
+        raise _fail(settings, f"LLM server timed out after {settings.llm_timeout:g}s") from exc
     except httpx.HTTPError as exc:
-        raise LLMError(f"cannot reach the LLM server at {url}: {type(exc).__name__}") from exc
+        raise _fail(settings, f"cannot reach the LLM server ({type(exc).__name__})", str(exc)) from exc
     if r.status_code >= 400:
-        raise LLMError(f"LLM server returned HTTP {r.status_code}: {r.text.strip()[:100]}")
-    return _content(_json(r.text), "message")
+        raise _fail(settings, f"LLM server returned HTTP {r.status_code}", r.text.strip())
+    return _content(settings, _json(settings, r.text), "message")
 
 
-def _json(text: str) -> Any:
+def _json(settings: Settings, text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise LLMError(f"LLM server sent invalid JSON: {text[:60]!r}") from exc
+        raise _fail(settings, "LLM server sent invalid JSON", text) from exc
 
 
 def answer_messages(question: str, passages: Sequence[str], lang: str) -> list[dict[str, str]]:
