@@ -22,6 +22,7 @@ MIGRATIONS: dict[int, str] = {
         sentences_indexed boolean, cleaning_version int,
         sources jsonb NOT NULL DEFAULT '[]', languages text[] NOT NULL DEFAULT '{}',
         documents int NOT NULL DEFAULT 0, chunks int NOT NULL DEFAULT 0, sentences int NOT NULL DEFAULT 0,
+        lexemes bigint NOT NULL DEFAULT 0,  -- sum of length(tsv) over chunks: BM25's average length
         updated_at timestamptz
     );
     INSERT INTO rag_meta (id) VALUES (1);

@@ -4,8 +4,11 @@
   ``vector`` columns, searched through an HNSW index (inner product on
   normalised vectors = cosine) built for the index's dimension;
 * the lexical side is PostgreSQL full-text search: each chunk's ``tsvector``
-  uses the text-search configuration of its language (``english``, ``french``…),
-  ranked with ``ts_rank_cd``;
+  uses the text-search configuration of its language (``english``, ``french``…);
+  matches are ranked by BM25 computed in SQL (Lucene's idf from per-term document
+  counts taken through the GIN index, term frequency from ``ts_rank_cd`` of the
+  single term, length = distinct lexemes). Plain ``ts_rank_cd`` has no idf: on
+  SciFact it scored 0.451 nDCG@10 against bm25s's 0.682; this BM25 scores 0.684;
 * filters (documents, languages, date range) are SQL ``WHERE`` clauses;
 * every write is one transaction that first locks the ``rag_meta`` row and
   ends by bumping its ``generation``: writers queue behind one another and each
@@ -33,7 +36,16 @@ from .pg_schema import migrate
 MAX_EF_SEARCH = 1000  # pgvector's limit
 _CHUNK_COLS = "key, id, doc_id, text, start_at, end_at, title, source, lang, date"
 _META_COLS = ("generation, model, dimension, chunk_size, chunk_overlap, sentences_indexed, cleaning_version, "
-              "sources, languages, documents, chunks, sentences")
+              "sources, languages, documents, chunks, sentences, lexemes")
+K1, B = 1.2, 0.75  # as rag/lexical.py (bm25s, method "lucene")
+# BM25 of the chunks matching any query term; %(keys)s optionally restricts to candidates.
+_BM25 = """
+SELECT c.key, sum(t.idf * (r.tf * (%(k1)s + 1)) / (r.tf + %(k1)s * (1 - %(b)s + %(b)s * length(c.tsv) / %(avg)s))) AS s
+FROM unnest(%(lex)s::text[], %(idf)s::float8[]) AS t(lex, idf)
+JOIN rag_chunks c ON c.tsv @@ CAST(quote_literal(t.lex) AS tsquery) {cond},
+LATERAL (SELECT ts_rank_cd(c.tsv, CAST(quote_literal(t.lex) AS tsquery), 0) * 10 AS tf) r
+GROUP BY c.key ORDER BY s DESC, c.key {limit}
+"""
 
 
 def ts_config(lang: str) -> str:
@@ -41,30 +53,26 @@ def ts_config(lang: str) -> str:
     return _STEMMER_NAMES.get(lang, "simple")
 
 
-def _tsquery(lexemes: Sequence[str]) -> str:
-    """An OR query over lexemes, quoted for ``::tsquery`` (BM25-like: any shared term matches)."""
-    return " | ".join("'" + x.replace("\\", "\\\\").replace("'", "''") + "'" for x in lexemes)
-
-
-def _where(filters: Filters | None) -> tuple[str, list[Any]]:
+def _where(filters: Filters | None, col: str = "") -> tuple[str, dict[str, Any]]:
+    """`` AND …`` SQL for the filters (columns prefixed with ``col``) and its named parameters."""
     if filters is None or filters.empty():
-        return "", []
-    sql, params = [], []
+        return "", {}
+    sql, params = [], {}
     if filters.doc_ids:
-        sql.append("doc_id = ANY(%s)")
-        params.append(list(filters.doc_ids))
+        sql.append(f"{col}doc_id = ANY(%(f_docs)s)")
+        params["f_docs"] = list(filters.doc_ids)
     if filters.langs:
-        sql.append("lang = ANY(%s)")
-        params.append(list(filters.langs))
+        sql.append(f"{col}lang = ANY(%(f_langs)s)")
+        params["f_langs"] = list(filters.langs)
     if filters.date_from or filters.date_to:
         # As Filters.accepts: only full dates can be placed in a range.
-        sql.append("date IS NOT NULL AND length(date) >= 10 AND left(date, 1) <> '-'")
+        sql.append(f"{col}date IS NOT NULL AND length({col}date) >= 10 AND left({col}date, 1) <> '-'")
         if filters.date_from:
-            sql.append("date >= %s")
-            params.append(filters.date_from)
+            sql.append(f"{col}date >= %(f_from)s")
+            params["f_from"] = filters.date_from
         if filters.date_to:
-            sql.append("date <= %s")
-            params.append(filters.date_to)
+            sql.append(f"{col}date <= %(f_to)s")
+            params["f_to"] = filters.date_to
     return " AND " + " AND ".join(sql), params
 
 
@@ -89,6 +97,7 @@ class PostgresView:
     def __init__(self, conn, meta: tuple, location: str) -> None:
         self.conn, self._meta, self.location = conn, meta, location
         self._sentences: dict[int, tuple[Sentence, np.ndarray]] = {}
+        self._terms: dict[str, tuple[list[str], list[float]]] = {}
 
     # -- what is stored --------------------------------------------------------
     def generation(self) -> int:
@@ -120,12 +129,12 @@ class PostgresView:
         d = self.dimension
         q = np.asarray(qvec, np.float32)
         with self.conn.transaction():
-            self.conn.execute(f"SET LOCAL hnsw.ef_search = {min(MAX_EF_SEARCH, max(40, n))}")
+            self.conn.execute(f"SET LOCAL hnsw.ef_search = {min(MAX_EF_SEARCH, max(100, 2 * n))}")
             if where:  # keep scanning the graph until n rows pass the filter
                 self.conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             rows = self.conn.execute(
-                f"SELECT key, -((embedding::vector({d})) <#> %s::vector({d})) FROM rag_chunks WHERE true{where} "
-                f"ORDER BY (embedding::vector({d})) <#> %s::vector({d}) LIMIT %s", [q, *params, q, n]).fetchall()
+                f"SELECT key, -((embedding::vector({d})) <#> %(q)s::vector({d})) FROM rag_chunks WHERE true{where} "
+                f"ORDER BY (embedding::vector({d})) <#> %(q)s::vector({d}) LIMIT %(n)s", {"q": q, "n": n, **params}).fetchall()
         return self._ranked(rows)
 
     @staticmethod
@@ -134,23 +143,33 @@ class PostgresView:
         keys = np.array([r[0] for r in rows], dtype=np.int64)
         return keys, np.array([r[1] for r in rows], dtype=np.float32)
 
-    def _query(self, query: str) -> str:
-        """The query's lexemes under every language in the index, OR-ed (as the embedded BM25 does)."""
-        configs = sorted({ts_config(x) for x in self._meta[8] or ("en",)})
-        rows = self.conn.execute(
-            "SELECT DISTINCT lex FROM unnest(%s::text[]) AS c, "
-            "unnest(tsvector_to_array(to_tsvector(c::regconfig, %s))) AS lex ORDER BY lex",
-            (configs, query)).fetchall()
-        return _tsquery([r[0] for r in rows])
+    def _query(self, query: str) -> tuple[list[str], list[float]]:
+        """The query's lexemes under every language in the index (as the embedded BM25 tokenises
+        a query) that occur in some chunk, with their idf."""
+        if query not in self._terms:
+            configs = sorted({ts_config(x) for x in self._meta[8] or ("en",)})
+            rows = self.conn.execute(
+                "SELECT lex, (SELECT count(*) FROM rag_chunks c WHERE c.tsv @@ CAST(quote_literal(lex) AS tsquery)) "
+                "FROM (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector(c::regconfig, %s))) AS lex "
+                "FROM unnest(%s::text[]) AS c) q ORDER BY lex", (query, configs)).fetchall()
+            n = self.counts().chunks
+            kept = [(lex, float(np.log(1 + (n - df + 0.5) / (df + 0.5)))) for lex, df in rows if df]
+            self._terms[query] = ([x[0] for x in kept], [x[1] for x in kept])
+        return self._terms[query]
+
+    def _bm25(self, query: str, cond: str, limit: str, params: dict[str, Any]) -> list:
+        lex, idf = self._query(query)
+        if not lex:
+            return []
+        avg = max(1.0, float(self._meta[12]) / max(1, self.counts().chunks))
+        return self.conn.execute(_BM25.format(cond=cond, limit=limit),
+                                 {"lex": lex, "idf": idf, "k1": K1, "b": B, "avg": avg, **params}).fetchall()
 
     def lexical(self, query: str, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
-        tsq = self._query(query)
-        if not tsq or n <= 0:
+        if n <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        where, params = _where(filters)
-        rows = self.conn.execute(
-            f"SELECT key, ts_rank_cd(tsv, q, 1) AS s FROM rag_chunks, CAST(%s AS tsquery) AS q "
-            f"WHERE tsv @@ q{where} ORDER BY s DESC, key LIMIT %s", [tsq, *params, n]).fetchall()
+        where, params = _where(filters, "c.")
+        rows = self._bm25(query, where, "LIMIT %(n)s", {"n": n, **params})
         return self._ranked([r for r in rows if r[1] > 0])
 
     def dense_scores(self, qvec: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -159,13 +178,7 @@ class PostgresView:
         return np.array([rows.get(int(k), 0.0) for k in keys], dtype=np.float32)
 
     def lexical_scores(self, query: str, keys: np.ndarray) -> np.ndarray:
-        tsq = self._query(query)
-        if not tsq:
-            return np.zeros(len(keys), np.float32)
-        rows = dict(self.conn.execute(
-            "SELECT key, CASE WHEN tsv @@ q THEN ts_rank_cd(tsv, q, 1) ELSE 0 END "
-            "FROM rag_chunks, CAST(%s AS tsquery) AS q WHERE key = ANY(%s)",
-            (tsq, [int(k) for k in keys])).fetchall())
+        rows = dict(self._bm25(query, "AND c.key = ANY(%(keys)s)", "", {"keys": [int(k) for k in keys]}))
         return np.array([rows.get(int(k), 0.0) for k in keys], dtype=np.float32)
 
     # -- fetch -----------------------------------------------------------------
@@ -245,6 +258,7 @@ class PostgresWriter:
 
     def clear(self) -> None:
         self.conn.execute("TRUNCATE rag_sentences, rag_chunks, rag_documents")
+        self.conn.execute("UPDATE rag_meta SET lexemes = 0 WHERE id = 1")
         self._drop_hnsw(keep=None)  # the next rows may have another dimension (another model)
 
     def _drop_hnsw(self, keep: str | None) -> None:
@@ -255,7 +269,14 @@ class PostgresWriter:
 
     def delete(self, doc_ids: Sequence[str]) -> None:
         if doc_ids:
+            self._count_lexemes(doc_ids, -1)
             self.conn.execute("DELETE FROM rag_documents WHERE id = ANY(%s)", (list(doc_ids),))
+
+    def _count_lexemes(self, doc_ids: Sequence[str], sign: int) -> None:
+        """Keep BM25's total length up to date without reading every chunk at each commit."""
+        self.conn.execute(f"UPDATE rag_meta SET lexemes = lexemes {'+' if sign > 0 else '-'} "
+                          "(SELECT coalesce(sum(length(tsv)), 0) FROM rag_chunks WHERE doc_id = ANY(%s)) WHERE id = 1",
+                          (list(doc_ids),))
 
     def put(self, records: Sequence[DocumentRecord]) -> None:
         if not records:
@@ -279,6 +300,7 @@ class PostgresWriter:
                         continue
                     for x, v in zip(r.sentences, np.asarray(r.sentence_vectors, np.float32)):
                         cp.write_row((r.document.id, x.start, x.end, x.item, x.number, x.text, v))
+        self._count_lexemes([r.document.id for r in records], +1)
 
     def commit(self, info: BuildInfo) -> PostgresView:
         from rag.cleaning import CLEANING_VERSION
@@ -287,6 +309,7 @@ class PostgresWriter:
         d = int(info.dimension)
         # One HNSW index per dimension in use (a model change clears the tables first).
         self._drop_hnsw(keep=f"rag_chunks_hnsw_{d}")
+        c.execute("SET LOCAL maintenance_work_mem = '512MB'")  # builds the graph in memory (this transaction only)
         c.execute(f"CREATE INDEX IF NOT EXISTS rag_chunks_hnsw_{d} ON rag_chunks "
                   f"USING hnsw ((embedding::vector({d})) vector_ip_ops)")
         c.execute(
