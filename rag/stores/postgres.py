@@ -38,13 +38,15 @@ _CHUNK_COLS = "key, id, doc_id, text, start_at, end_at, title, source, lang, dat
 _META_COLS = ("generation, model, dimension, chunk_size, chunk_overlap, sentences_indexed, cleaning_version, "
               "sources, languages, documents, chunks, sentences, lexemes")
 K1, B = 1.2, 0.75  # as rag/lexical.py (bm25s, method "lucene")
-# BM25 of the chunks matching any query term; %(keys)s optionally restricts to candidates.
+# BM25 of the chunks matching any query term; {cond} may restrict them (filters, candidates). The
+# per-term LATERAL keeps the planner on the GIN index (a join let it scan every chunk per term).
 _BM25 = """
-SELECT c.key, sum(t.idf * (r.tf * (%(k1)s + 1)) / (r.tf + %(k1)s * (1 - %(b)s + %(b)s * length(c.tsv) / %(avg)s))) AS s
-FROM unnest(%(lex)s::text[], %(idf)s::float8[]) AS t(lex, idf)
-JOIN rag_chunks c ON c.tsv @@ CAST(quote_literal(t.lex) AS tsquery) {cond},
-LATERAL (SELECT ts_rank_cd(c.tsv, CAST(quote_literal(t.lex) AS tsquery), 0) * 10 AS tf) r
-GROUP BY c.key ORDER BY s DESC, c.key {limit}
+SELECT m.key, sum(m.idf * (m.tf * (%(k1)s + 1)) / (m.tf + %(k1)s * (1 - %(b)s + %(b)s * m.len / %(avg)s))) AS s
+FROM (SELECT lex, idf, CAST(quote_literal(lex) AS tsquery) AS q
+      FROM unnest(%(lex)s::text[], %(idf)s::float8[]) AS u(lex, idf)) t,
+LATERAL (SELECT c.key, t.idf, ts_rank_cd(c.tsv, t.q, 0) * 10 AS tf, length(c.tsv) AS len
+         FROM rag_chunks c WHERE c.tsv @@ t.q {cond} OFFSET 0) m
+GROUP BY m.key ORDER BY s DESC, m.key {limit}
 """
 
 
