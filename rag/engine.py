@@ -1,14 +1,13 @@
-"""The library's front door: index, search and ask over one index directory.
+"""The library's front door: index, search and ask over one store.
 
-An Engine holds the loaded index in memory. Writers (index/add/remove) build a
-complete new state, save it atomically, then swap the reference; readers
-(search/ask) take the reference once per call, so a search never sees a
-half-updated index and the chat keeps working while indexing runs.
-
-Other writers exist (a `rag index --add` while `rag serve` runs, a second
-Engine): readers reload when ``CURRENT`` names another generation, and
-writers re-read the latest generation under the lock and apply their change
-on top of it, so no writer drops what another wrote.
+An Engine reads and writes through a :class:`~rag.stores.base.Store`: the
+embedded index directory by default, or a PostgreSQL database when
+``settings.store`` is a ``postgresql://`` URL. Writers (index/add/remove)
+work inside ``store.writing()``, which holds the store's write lock (a file
+lock, or the generation row in PostgreSQL) and sees what is stored *now*, so
+no writer drops what another wrote. Readers take one view per call, so a
+search never sees a half-updated index and the chat keeps working while
+indexing runs.
 """
 
 from __future__ import annotations
@@ -19,12 +18,14 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from . import store
 from .embed import Embedder, load_embedder
-from .errors import EmptyCorpusError, IndexCorruptError, IndexMismatchError, InputError, LoadError
-from .indexer import build_state
+from .errors import EmptyCorpusError, InputError, LoadError
+from .indexer import build_records, plan
 from .limits import check_question
 from .loaders import iter_files, load_file
 from .retrieve import IndexRetriever
 from .settings import SAMPLE_CORPUS, Settings
+from .stores import open_store
+from .stores.base import BuildInfo, Store, StoreView, StoreWriter
 from .types import Answer, Document, Filters, Hit, IndexReport
 
 Progress = Callable[[float, str], None]
@@ -34,7 +35,7 @@ class Engine:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or Settings()
         self._embedder = embedder
-        self._state: store.IndexState | None = None
+        self._store: Store | None = None
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
 
@@ -42,6 +43,13 @@ class Engine:
     @property
     def index_dir(self) -> Path:
         return Path(self.settings.index_dir)
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, for people: the directory, or the database URL without its password."""
+        from .stores import describe
+
+        return describe(self.settings)
 
     @property
     def model_name(self) -> str:
@@ -56,43 +64,38 @@ class Engine:
                     self._embedder = load_embedder(s.model, s.device, s.batch_size)
         return self._embedder
 
-    def state(self) -> store.IndexState:
-        """The current index, reloaded when another writer replaced it since it was loaded.
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            with self._load_lock:
+                if self._store is None:
+                    self._store = open_store(self.settings, self.model_name)
+        return self._store
+
+    def view(self) -> StoreView:
+        """The current index (reloaded when another writer replaced it).
 
         Raises IndexMissingError, IndexMismatchError or IndexCorruptError.
         """
-        st = self._state
-        name = store.current_name(self.index_dir)
-        if st is None or name is None or Path(st.path).name != name:
-            with self._load_lock:
-                st = self._state
-                if st is None or Path(st.path).name != store.current_name(self.index_dir):
-                    st = self._state = store.load(self.index_dir, self.model_name)
+        return self.store.view()
+
+    def state(self) -> store.IndexState:
+        """The loaded generation of the embedded store (tests and tools that read its arrays)."""
+        v = self.view()
+        st = getattr(v, "state", None)
+        if st is None:
+            raise InputError("state() is only available for the embedded store; use view()")
         return st
 
     def has_index(self) -> bool:
-        """Whether an index (possibly damaged: loading says how) exists in ``index_dir``."""
-        d = self.index_dir
-        return (d / "CURRENT").exists() or (d.is_dir() and any(p.name.startswith("gen-") for p in d.iterdir()))
+        """Whether an index (possibly damaged: loading says how) exists."""
+        return self.store.exists()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
 
     # -- writing -----------------------------------------------------------
-    def _latest(self, tolerate_damage: bool = False) -> store.IndexState | None:
-        """The generation on disk now (call under the write lock), reloaded if another writer
-        replaced the one in memory. With ``tolerate_damage`` (a full re-index from the
-        files) an index that is damaged or of another format counts as none."""
-        try:
-            name = store.current_name(self.index_dir)
-            if name is None:
-                return None
-            st = self._state
-            if st is not None and Path(st.path).name == name:
-                return st
-            return store.load(self.index_dir, None)
-        except (IndexCorruptError, IndexMismatchError):
-            if tolerate_damage:
-                return None
-            raise
-
     def _load_docs(self, paths: Iterable[str | Path], on_progress: Progress | None) -> tuple[list[Document], list[tuple[str, str]]]:
         follow = self.settings.follow_symlinks
         files = list(iter_files(paths, follow_symlinks=follow))
@@ -117,40 +120,72 @@ class Engine:
                 on_progress(0.05 * (n + 1) / len(files), f"read {f.name}")
         return list(docs.values()), skipped
 
-    def _commit(self, docs: Sequence[Document], old: store.IndexState | None, skipped, sources,
-                progress: bool, on_progress: Progress | None, rebuild: bool = False,
-                _fail_after: str | None = None) -> IndexReport:
+    def _apply(self, w: StoreWriter, target: dict[str, Document], deletes: Sequence[str], skipped, sources,
+               progress: bool, on_progress: Progress | None, rebuild: bool = False) -> IndexReport:
+        """Make ``target`` documents current (embedding only what changed), delete ``deletes``, commit."""
         s = self.settings
-        state, counts = build_state(
-            docs, None if rebuild else old, self.embedder, s,
-            progress=progress, on_progress=on_progress, sources=sources,
-        )
-        store.save(self.index_dir, state, _fail_after=_fail_after)
-        self._state = state
+        old = None if rebuild else w.view
+        name = self.embedder.name
+        reusable = old is not None and old.reusable_for(s, name)
+        stored = old.document_hashes() if old is not None else {}
+        if old is not None and not reusable:
+            # Stored vectors are stale (another model or chunking): every kept document is re-embedded.
+            for d in old.documents():
+                if d.id not in target and d.id not in deletes:
+                    target[d.id] = d
+        p = plan(target, stored, reusable)
+        todo = [target[i] for i in (*p.added, *p.updated)]
+        records, counts = build_records(todo, self.embedder, s, progress=progress, on_progress=on_progress)
+        if rebuild or (w.view is not None and not reusable):
+            w.clear()
+        w.delete(list(deletes))
+        w.put(records)
+        if on_progress:
+            on_progress(0.92, "writing the index")
+        info = BuildInfo(name, self.embedder.dim, s.chunk_size, s.chunk_overlap, s.index_sentences, tuple(sources))
+        view = w.commit(info)
         if on_progress:
             on_progress(1.0, "done")
+        n = view.counts()
+        kept = len(set(stored) - set(target) - set(deletes)) if not rebuild else 0
         return IndexReport(
-            documents=len(state.documents), chunks=len(state.chunks),
-            added=counts["added"], updated=counts["updated"], removed=counts["removed"],
-            unchanged=counts["unchanged"], embedded_chunks=counts["embedded_chunks"],
+            documents=n.documents, chunks=n.chunks,
+            added=p.added, updated=p.updated, removed=tuple(sorted(deletes)),
+            unchanged=len(p.unchanged) + kept, embedded_chunks=counts["embedded_chunks"],
             embedded_sentences=counts["embedded_sentences"],
-            skipped=tuple(skipped), seconds=counts["seconds"], path=str(self.index_dir),
+            skipped=tuple(skipped), seconds=0.0, path=self.location,
         )
+
+    def _timed(self, fn, *args, **kw) -> IndexReport:
+        import time
+        from dataclasses import replace
+
+        t = time.perf_counter()
+        report = fn(*args, **kw)
+        return replace(report, seconds=time.perf_counter() - t)
 
     def index(self, paths: Sequence[str | Path] | None = None, progress: bool = False,
               on_progress: Progress | None = None, rebuild: bool = False,
               _fail_after: str | None = None) -> IndexReport:
         """Make the index hold exactly the documents under ``paths`` (default: sample corpus)."""
         paths = list(paths) if paths else [SAMPLE_CORPUS]
-        with self._write_lock, store.write_lock(self.index_dir):
-            docs, skipped = self._load_docs(paths, on_progress)
-            if not docs:
-                detail = f" ({len(skipped)} file(s) skipped: {skipped[0][0]}: {skipped[0][1]})" if skipped else ""
-                raise EmptyCorpusError(f"no indexable documents in {', '.join(map(str, paths))}{detail}")
+        st = self.store
+        if _fail_after is not None:
+            st.fail_after = _fail_after  # type: ignore[attr-defined]  # embedded store only (tests)
+        try:
             # A rebuild never reads the old index: it is what repairs a damaged one.
-            old = None if rebuild else self._latest(tolerate_damage=True)
-            return self._commit(docs, old, skipped, [str(p) for p in paths],
-                                progress, on_progress, rebuild, _fail_after)
+            with self._write_lock, st.writing(tolerate_damage=True) as w:
+                docs, skipped = self._load_docs(paths, on_progress)
+                if not docs:
+                    detail = f" ({len(skipped)} file(s) skipped: {skipped[0][0]}: {skipped[0][1]})" if skipped else ""
+                    raise EmptyCorpusError(f"no indexable documents in {', '.join(map(str, paths))}{detail}")
+                target = {d.id: d for d in docs}
+                deletes = [] if rebuild or w.view is None else sorted(set(w.view.document_hashes()) - set(target))
+                return self._timed(self._apply, w, target, deletes, skipped, [str(p) for p in paths],
+                                   progress, on_progress, rebuild)
+        finally:
+            if _fail_after is not None:
+                st.fail_after = None  # type: ignore[attr-defined]
 
     def index_documents(self, documents: Iterable[Document], progress: bool = False,
                         on_progress: Progress | None = None) -> IndexReport:
@@ -158,50 +193,49 @@ class Engine:
         docs = list(documents)
         if not docs:
             raise EmptyCorpusError("no documents to index")
-        with self._write_lock, store.write_lock(self.index_dir):
-            return self._commit(docs, self._latest(tolerate_damage=True), [], [], progress, on_progress)
+        with self._write_lock, self.store.writing(tolerate_damage=True) as w:
+            target = {d.id: d for d in docs}
+            deletes = [] if w.view is None else sorted(set(w.view.document_hashes()) - set(target))
+            return self._timed(self._apply, w, target, deletes, [], [], progress, on_progress)
 
     def add(self, paths: Sequence[str | Path], progress: bool = False,
             on_progress: Progress | None = None) -> IndexReport:
         """Add or update the given files, keeping every other indexed document."""
-        with self._write_lock, store.write_lock(self.index_dir):
-            # Fail on a damaged index before reading any file: adding to it would drop the rest.
-            old = self._latest()
+        # Fail on a damaged index before reading any file: adding to it would drop the rest.
+        with self._write_lock, self.store.writing() as w:
             new, skipped = self._load_docs(paths, on_progress)
             if not new:
                 reason = f": {skipped[0][1]}" if skipped else ""
                 raise EmptyCorpusError(f"nothing indexable in {', '.join(map(str, paths))}{reason}")
-            docs = dict(old.documents) if old else {}
-            docs.update({d.id: d for d in new})
-            sources = list(old.manifest.sources) if old else []
-            return self._commit(list(docs.values()), old, skipped, sources, progress, on_progress)
+            sources = list(w.view.build_info().sources) if w.view is not None else []
+            return self._timed(self._apply, w, {d.id: d for d in new}, [], skipped, sources, progress, on_progress)
 
     def remove(self, doc_ids: Sequence[str]) -> IndexReport:
         """Delete documents (and their chunks) from the index."""
-        with self._write_lock, store.write_lock(self.index_dir):
-            old = self._latest()
+        with self._write_lock, self.store.writing() as w:
+            old = w.view
             if old is None:
                 raise InputError("no index to remove documents from")
-            unknown = [d for d in doc_ids if d not in old.documents]
+            stored = old.document_hashes()
+            unknown = [d for d in doc_ids if d not in stored]
             if unknown:
                 raise InputError(f"unknown document id: {unknown[0]}")
-            docs = [d for i, d in old.documents.items() if i not in set(doc_ids)]
-            if not docs:
+            if not set(stored) - set(doc_ids):
                 raise InputError("cannot remove every document: the index would be empty")
-            return self._commit(docs, old, [], old.manifest.sources, False, None)
+            return self._timed(self._apply, w, {}, sorted(set(doc_ids)), [], old.build_info().sources, False, None)
 
     # -- reading -----------------------------------------------------------
     def documents(self) -> list[Document]:
-        return sorted(self.state().documents.values(), key=lambda d: d.id)
+        return self.view().documents()
 
     def document(self, doc_id: str) -> Document:
-        doc = self.state().documents.get(doc_id)
+        doc = self.view().document(doc_id)
         if doc is None:
             raise InputError(f"unknown document id: {doc_id}")
         return doc
 
     def chunk_count(self, doc_id: str) -> int:
-        return len(self.state().by_doc.get(doc_id, ()))
+        return len(self.view().chunks_of(doc_id))
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,
                filters: Filters | None = None, embedder: Embedder | None = None) -> list[Hit]:
@@ -210,7 +244,7 @@ class Engine:
         check_question(query or "", self.settings.max_question_chars, "query")
         mode = mode or self.settings.mode
         emb = None if mode == "bm25" else (embedder or self.embedder)
-        return IndexRetriever(self.state(), self.settings).search(query, k, mode, filters, embedder=emb)
+        return IndexRetriever(self.view(), self.settings).search(query, k, mode, filters, embedder=emb)
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
             mode: str | None = None, filters: Filters | None = None) -> Answer:
@@ -225,9 +259,8 @@ class Engine:
         return ask_stream(self.answer_context(), question, history, k=k, mode=mode, filters=filters)
 
     def answer_context(self):
-        """What the answer stage needs: one loaded generation, a retriever bound to it, the model."""
+        """What the answer stage needs: one store view, a retriever bound to it, the model."""
         from .answer import AnswerContext
 
-        state = self.state()
-        return AnswerContext(IndexRetriever(state, self.settings), state, self.embedder, self.settings)
-
+        view = self.view()
+        return AnswerContext(IndexRetriever(view, self.settings), view, self.embedder, self.settings)

@@ -50,3 +50,7 @@ class LLMError(RagError):
 
 class ConfigError(RagError):
     """A configuration file or setting is invalid."""
+
+
+class StoreError(RagError):
+    """The index database cannot be reached or refused a statement (see the message)."""

@@ -1,4 +1,4 @@
-"""Build a new IndexState from documents, reusing what has not changed.
+"""Decide what to (re-)embed, and chunk, split and embed it into DocumentRecords.
 
 Re-indexing a corpus in which nothing changed embeds nothing: a document's
 chunks, answerable sentences and their vectors are carried over when its id,
@@ -11,89 +11,77 @@ thousand chunks), the dense vectors never needlessly.
 
 from __future__ import annotations
 
-import time
-from typing import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from .chunking import chunk_document
 from .embed import Embedder
-from .lexical import BM25Index
-from .manifest import Manifest, package_versions
 from .settings import Settings
-from .store import IndexState, build_faiss, fingerprint
+from .stores.base import DocumentRecord
 from rag.sentences import Sentence, answerable_sentences
 from .types import Chunk, Document
 
 Progress = Callable[[float, str], None]
 
 
-def build_state(
-    documents: Iterable[Document],
-    old: IndexState | None,
+@dataclass(frozen=True)
+class Plan:
+    """Which documents of a target set need chunking and embedding, and which are kept as stored."""
+
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+def plan(target: Mapping[str, Document], stored: Mapping[str, str], reusable: bool) -> Plan:
+    """Compare ``target`` documents with ``stored`` (id → content hash).
+
+    A document is unchanged when its id and content hash match and the stored
+    vectors are ``reusable`` (same model, chunking, format).
+    """
+    added, updated, unchanged = [], [], []
+    for doc_id in sorted(target):
+        prev = stored.get(doc_id)
+        if prev is None:
+            added.append(doc_id)
+        elif reusable and prev == target[doc_id].content_hash:
+            unchanged.append(doc_id)
+        else:
+            updated.append(doc_id)
+    return Plan(tuple(added), tuple(updated), tuple(unchanged))
+
+
+def build_records(
+    documents: Sequence[Document],
     embedder: Embedder,
     settings: Settings,
     progress: bool = False,
     on_progress: Progress | None = None,
-    sources: Sequence[str] = (),
-) -> tuple[IndexState, dict[str, object]]:
-    """Return the new state and counts: added/updated/removed/unchanged doc ids, embedded chunks."""
-    t0 = time.perf_counter()
-    docs = {d.id: d for d in documents}
-    chunk_size, chunk_overlap = settings.chunk_size, settings.chunk_overlap
-    reuse = old is not None and old.manifest.reusable_for(settings, embedder.name)
-    chunks: list[Chunk] = []
-    rows: list[np.ndarray | None] = []
-    sentences: list[Sentence] = []
-    srows: list[np.ndarray | None] = []
-    added, updated, unchanged = [], [], []
-    for doc_id in sorted(docs):
-        doc = docs[doc_id]
-        prev = old.documents.get(doc_id) if old is not None else None
-        if reuse and prev is not None and prev.content_hash == doc.content_hash and doc_id in old.by_doc:
-            for i in old.by_doc[doc_id]:
-                chunks.append(old.chunks[i])
-                rows.append(old.vectors[i])
-            for i in old.sentences_by_doc.get(doc_id, []):
-                sentences.append(old.sentences[i])
-                srows.append(old.sentence_vectors[i])
-            unchanged.append(doc_id)
-            continue
-        (updated if prev is not None else added).append(doc_id)
-        for c in chunk_document(doc, chunk_size, chunk_overlap):
-            chunks.append(c)
-            rows.append(None)
-        for x in answerable_sentences(doc_id, doc.text) if settings.index_sentences else ():
-            sentences.append(x)
-            srows.append(None)
-    removed = sorted(set(old.documents) - set(docs)) if old is not None else []
-    embed = _Embedding(embedder, sum(r is None for r in rows) + sum(r is None for r in srows), progress, on_progress)
-    vectors = embed.fill([c.text for c in chunks], rows, "chunks")
-    sentence_vectors = embed.fill([x.text for x in sentences], srows, "sentences")
+) -> tuple[list[DocumentRecord], dict[str, int]]:
+    """Chunk, split into answerable sentences and embed ``documents`` (in id order).
+
+    Returns the records and how many chunks and sentences were embedded.
+    """
+    docs = sorted(documents, key=lambda d: d.id)
+    chunks: list[list[Chunk]] = []
+    sentences: list[list[Sentence]] = []
+    for doc in docs:
+        chunks.append(chunk_document(doc, settings.chunk_size, settings.chunk_overlap))
+        sentences.append(answerable_sentences(doc.id, doc.text) if settings.index_sentences else [])
+    flat_c = [c for cs in chunks for c in cs]
+    flat_s = [x for xs in sentences for x in xs]
+    embed = _Embedding(embedder, len(flat_c) + len(flat_s), progress, on_progress)
+    vectors = embed.fill([c.text for c in flat_c], [None] * len(flat_c), "chunks")
+    svectors = embed.fill([x.text for x in flat_s], [None] * len(flat_s), "sentences")
     embed.close()
-    dim = embedder.dim
-    if on_progress:
-        on_progress(0.92, "building BM25")
-    bm25 = BM25Index.build([c.text for c in chunks], [c.lang for c in chunks]) if chunks else None
-    manifest = Manifest(
-        model=embedder.name, dimension=dim, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
-        fingerprint=fingerprint(docs), documents=len(docs), chunks=len(chunks), sentences=len(sentences),
-        sentences_indexed=settings.index_sentences,
-        languages=tuple(sorted({d.lang for d in docs.values()})), sources=tuple(sources),
-        versions=package_versions(),
-    )
-    state = IndexState(manifest, docs, chunks, vectors, bm25, build_faiss(vectors),
-                       sentences=sentences, sentence_vectors=sentence_vectors)
-    counts = {
-        "added": tuple(added),
-        "updated": tuple(updated),
-        "removed": tuple(removed),
-        "unchanged": len(unchanged),
-        "embedded_chunks": embed.counts["chunks"],
-        "embedded_sentences": embed.counts["sentences"],
-        "seconds": time.perf_counter() - t0,
-    }
-    return state, counts
+    records: list[DocumentRecord] = []
+    i = j = 0
+    for doc, cs, xs in zip(docs, chunks, sentences):
+        records.append(DocumentRecord(doc, tuple(cs), vectors[i : i + len(cs)], tuple(xs), svectors[j : j + len(xs)]))
+        i, j = i + len(cs), j + len(xs)
+    return records, {"embedded_chunks": embed.counts["chunks"], "embedded_sentences": embed.counts["sentences"]}
 
 
 class _Embedding:

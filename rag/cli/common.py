@@ -22,6 +22,8 @@ def add_global_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("index and model")
     g.add_argument("--config", metavar="FILE", help="TOML settings file (default: $RAG_CONFIG or ./rag.toml)")
     g.add_argument("--index-dir", metavar="DIR", help="index directory (default: index/default)")
+    g.add_argument("--store", metavar="URL", help="postgresql://… database shared by several servers "
+                   "(default: $RAG_STORE, else the index directory)")
     g.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model (default: bundled all-MiniLM-L6-v2)")
 
 
@@ -29,7 +31,8 @@ def build_settings(args: argparse.Namespace, **extra: Any):
     """Settings from defaults < config file < RAG_* env < flags given on this command line."""
     from rag.settings import load_settings
 
-    overrides = {"index_dir": getattr(args, "index_dir", None), "model": getattr(args, "model", None)}
+    overrides = {"index_dir": getattr(args, "index_dir", None), "model": getattr(args, "model", None),
+                 "store": getattr(args, "store", None)}
     overrides.update(extra)
     return load_settings(getattr(args, "config", None), os.environ, {k: v for k, v in overrides.items() if v is not None})
 

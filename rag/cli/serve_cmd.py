@@ -43,15 +43,15 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     engine = open_engine(settings)
     if not engine.has_index():
-        print(f"no index at {settings.index_dir}: indexing the sample corpus first…", file=sys.stderr)
+        print(f"no index at {engine.location}: indexing the sample corpus first…", file=sys.stderr)
         engine.index()
-    engine.state()  # fail now (one line) on a mismatched index, not at the first question
+    engine.view()  # fail now (one line) on a mismatched index, not at the first question
     from ui.uploads import recover_uploads, upload_dir
 
     # Uploads a previous server was killed in the middle of: index them (or report, read-only).
     for line in recover_uploads(engine, upload_dir(settings), index=not settings.read_only):
         print(f"rag: {line}", file=sys.stderr)
-    engine.state()
+    engine.view()
     # Load the model before serving: answer sentences were embedded at index time, so the
     # first question then costs what later ones do.
     engine.embedder
