@@ -66,7 +66,7 @@ def run(engine, questions) -> dict:
 
 
 def main() -> int:
-    from eval.schema import load_set
+    from eval.schema import load_set, select_split
     from rag.engine import Engine
     from rag.settings import SAMPLE_CORPUS, Settings
     from tests import llama_server as ls
@@ -75,9 +75,13 @@ def main() -> int:
     ap.add_argument("--set", default="eval/sets/miit.jsonl")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--stride", type=int, default=1, help="every n-th question (a quick spread over the set)")
+    ap.add_argument("--split", choices=("tune", "test"), help="only this part of the set (report on test)")
     ap.add_argument("--out")
     args = ap.parse_args()
-    questions = list(load_set(args.set).questions)[:: args.stride][: args.limit or None]
+    eval_set = load_set(args.set)
+    if args.split:
+        eval_set = select_split(eval_set, args.split)
+    questions = list(eval_set.questions)[:: args.stride][: args.limit or None]
     tmp = tempfile.TemporaryDirectory()
     base = Engine(Settings(index_dir=str(Path(tmp.name) / "index")))
     base.index([SAMPLE_CORPUS])
@@ -89,7 +93,7 @@ def main() -> int:
         results = {"extractive": run(base, questions), "llm:" + ls.MODEL_NAME: run(llm, questions)}
     finally:
         server.stop()
-    print(f"{len(questions)} questions from {args.set}\n")
+    print(f"{len(questions)} questions from {args.set}{' (split ' + args.split + ')' if args.split else ''}\n")
     print("| answers | CiteAcc | AnsCont | RefP | RefR | first text p50/p95 s | total p50/p95 s | outcomes |")
     print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():

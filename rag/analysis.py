@@ -14,9 +14,9 @@ import threading
 import unicodedata
 from typing import Sequence
 
-__all__ = ["words", "stemmer", "stopwords", "fold_accents", "tokenize", "tokenize_query"]
+__all__ = ["STEMMER_NAMES", "words", "stemmer", "stopwords", "fold_accents", "tokenize", "tokenize_query"]
 
-_STEMMER_NAMES = {
+STEMMER_NAMES = {
     "en": "english", "fr": "french", "de": "german", "es": "spanish", "it": "italian",
     "pt": "portuguese", "nl": "dutch", "sv": "swedish", "da": "danish", "no": "norwegian",
     "ru": "russian", "fi": "finnish", "tr": "turkish",
@@ -49,7 +49,7 @@ def stemmer(lang: str):  # -> Stemmer.Stemmer | None
     if cache is None:
         cache = _local.stemmers = {}
     if lang not in cache:
-        name = _STEMMER_NAMES.get(lang)
+        name = STEMMER_NAMES.get(lang)
         if name is None:
             cache[lang] = None
         else:

@@ -26,7 +26,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from rag.errors import IndexMismatchError, IndexMissingError, StoreError
-from rag.lexical import _STEMMER_NAMES
+from rag.analysis import STEMMER_NAMES
 from rag.sentences import Sentence
 from rag.types import Chunk, Document, Filters
 
@@ -52,7 +52,7 @@ GROUP BY m.key ORDER BY s DESC, m.key {limit}
 
 def ts_config(lang: str) -> str:
     """The PostgreSQL text-search configuration for a language code (``simple`` when it has none)."""
-    return _STEMMER_NAMES.get(lang, "simple")
+    return STEMMER_NAMES.get(lang, "simple")
 
 
 def _where(filters: Filters | None, col: str = "") -> tuple[str, dict[str, Any]]:
