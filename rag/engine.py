@@ -146,7 +146,8 @@ class Engine:
             docs, skipped = self._load_docs(paths, on_progress)
             if not docs:
                 detail = f" ({len(skipped)} file(s) skipped: {skipped[0][0]}: {skipped[0][1]})" if skipped else ""
-                raise EmptyCorpusError(f"no indexable documents in {', '.join(map(str, paths))}{detail}")
+                raise EmptyCorpusError(f"no indexable documents in {', '.join(map(str, paths))}{detail}",
+                                       skipped=tuple(skipped))
             # A rebuild never reads the old index: it is what repairs a damaged one.
             old = None if rebuild else self._latest(tolerate_damage=True)
             return self._commit(docs, old, skipped, [str(p) for p in paths],
@@ -170,7 +171,8 @@ class Engine:
             new, skipped = self._load_docs(paths, on_progress)
             if not new:
                 reason = f": {skipped[0][1]}" if skipped else ""
-                raise EmptyCorpusError(f"nothing indexable in {', '.join(map(str, paths))}{reason}")
+                raise EmptyCorpusError(f"nothing indexable in {', '.join(map(str, paths))}{reason}",
+                                       skipped=tuple(skipped))
             docs = dict(old.documents) if old else {}
             docs.update({d.id: d for d in new})
             sources = list(old.manifest.sources) if old else []

@@ -14,8 +14,7 @@ from typing import Any, Iterator
 
 import gradio as gr
 
-from rag.errors import InputError, RagError
-from rag.limits import check_question
+from rag.errors import RagError
 from rag.settings import Settings
 from rag.types import Answer
 
@@ -82,6 +81,7 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                                 max_length=settings.max_question_chars,
                             )
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
+                        hint = gr.Markdown("", elem_id="ask-hint")
                         with gr.Row():
                             clear = gr.Button("New conversation", size="sm", variant="secondary")
                         with gr.Accordion("Search settings", open=False, elem_id="settings"):
@@ -105,16 +105,18 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
 
         # -- chat events ----------------------------------------------------
         def take_question(question: str, messages: list[dict[str, Any]]):
-            question = (question or "").strip()
-            if not question:
-                raise gr.Error("Type a question first.")
-            try:
-                check_question(question, settings.max_question_chars)
-            except InputError as exc:
-                raise gr.Error(str(exc)) from exc
-            return gr.update(value="", interactive=False), messages + [chat.user_message(question)], question
+            # A question that cannot be asked sends nothing: a hint under the box, the chat untouched
+            # (an exception here would cover the chat and the box with error badges).
+            problem = chat.question_problem(question, settings.max_question_chars)
+            if problem:
+                return gr.skip(), gr.skip(), "", problem
+            question = question.strip()
+            return gr.update(value="", interactive=False), messages + [chat.user_message(question)], question, ""
 
         def respond(question: str, messages, history, k_, mode_, docs_, langs_, from_, to_, request: gr.Request):
+            if not question:  # nothing was taken (see take_question)
+                yield gr.skip(), gr.skip(), gr.skip()
+                return
             link = render.doc_link(_root_url(request, settings))
             messages = list(messages)
             try:
@@ -135,7 +137,7 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
         pending = gr.State("")
         settings_inputs = [k, mode, f_docs, f_langs, f_from, f_to]
         for trigger in (box.submit, send.click):
-            trigger(take_question, [box, chatbot], [box, chatbot, pending], queue=False, api_visibility="private").success(
+            trigger(take_question, [box, chatbot], [box, chatbot, pending, hint], queue=False, api_visibility="private").success(
                 respond, [pending, chatbot, pairs, *settings_inputs], [chatbot, sources, pairs],
                 api_visibility="private",
             ).then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")
@@ -144,7 +146,7 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
             return evt.value["text"] if isinstance(evt.value, dict) else str(evt.value)
 
         chatbot.example_select(use_example, None, box, queue=False, api_visibility="private").then(
-            take_question, [box, chatbot], [box, chatbot, pending], queue=False, api_visibility="private"
+            take_question, [box, chatbot], [box, chatbot, pending, hint], queue=False, api_visibility="private"
         ).success(
             respond, [pending, chatbot, pairs, *settings_inputs], [chatbot, sources, pairs], api_visibility="private"
         ).then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")

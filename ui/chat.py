@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Sequence
 
-from rag.errors import RagError
+from rag.errors import InputError, RagError
+from rag.limits import check_question
 from rag.types import Answer, Filters
 
 from . import render
@@ -25,6 +26,18 @@ def make_filters(doc_ids: Sequence[str] | None, langs: Sequence[str] | None, dat
     """Build ``Filters`` from the settings widgets; ``None`` when nothing restricts."""
     filters = Filters.parse(doc_ids, langs, date_from, date_to)
     return None if filters.empty() else filters
+
+
+def question_problem(question: str | None, max_chars: int) -> str:
+    """Why ``question`` cannot be sent (a short hint for under the box), or ``""`` when it can."""
+    text = (question or "").strip()
+    if not text:
+        return "Type a question first."
+    try:
+        check_question(text, max_chars)
+    except InputError as exc:
+        return render.escape_md(str(exc).strip().splitlines()[0])
+    return ""
 
 
 def user_message(question: str) -> dict[str, Any]:
@@ -71,4 +84,14 @@ def ask_json(
         answer = engine.ask(question, history=tuple(history), k=k, mode=mode, filters=filters)
     except RagError as exc:
         return {"error": str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}
-    return answer.to_json()
+    return public_json(answer.to_json())
+
+
+def public_json(data: Any) -> Any:
+    """``data`` with every ``source`` reduced to its file name: a server path is never shown to a user."""
+    if isinstance(data, dict):
+        return {k: (render.file_name(v) if k == "source" and isinstance(v, str) else public_json(v))
+                for k, v in data.items()}
+    if isinstance(data, list):
+        return [public_json(v) for v in data]
+    return data

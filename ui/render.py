@@ -65,8 +65,12 @@ def text_markdown(text: str, known: Iterable[int]) -> str:
     return "".join(out)
 
 
-def _basename(source: str) -> str:
+def file_name(source: str) -> str:
+    """The last part of a path (either slash): what a user may see of where a document came from."""
     return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+_basename = file_name
 
 
 def _meta(date: str | None, lang: str) -> str:
@@ -218,9 +222,44 @@ pre{{white-space:pre-wrap;font:inherit}} mark{{background:#fde68a;padding:.1em 0
 </body></html>"""
 
 
-def document_rows(docs: Sequence[Document], chunk_counts: Sequence[int]) -> list[list[object]]:
-    """Rows of the indexed-documents table: title, date, language, chunks, id."""
-    return [
-        [d.title, d.date or "", d.lang, n, d.id]
-        for d, n in sorted(zip(docs, chunk_counts), key=lambda p: p[0].title.lower())
-    ]
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def display_date(date: str | None) -> str:
+    """An ISO or partial date for people: ``2022-05-27`` stays, ``--05-27`` → ``27 May (year not stated)``."""
+    if not date:
+        return "undated"
+    m = re.fullmatch(r"--(\d\d)-(\d\d)", date)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return f"{int(m.group(2))} {MONTHS[int(m.group(1)) - 1]} (year not stated)"
+    return date
+
+
+def human_size(n: int | None) -> str:
+    """``1536`` → ``1.5 KB``; ``None`` (no file) → ``""``."""
+    if n is None:
+        return ""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def document_rows(docs: Sequence[Document], chunk_counts: Sequence[int],
+                  facts: Sequence[tuple[int | None, float | None]] | None = None,
+                  pending: Sequence[tuple[str, str]] = ()) -> list[list[object]]:
+    """Rows of the documents table: title, date, language, chunks, size, added, status, id.
+
+    ``facts`` gives each document's file (size, mtime); ``pending`` lists files being indexed
+    as (name, status), shown first so that the table never disappears while indexing.
+    """
+    import datetime as _dt
+
+    facts = facts or [(None, None)] * len(docs)
+    out: list[list[object]] = [[name, "", "", "", "", "", status, ""] for name, status in pending]
+    for d, n, (size, mtime) in sorted(zip(docs, chunk_counts, facts), key=lambda p: p[0].title.lower()):
+        added = _dt.datetime.fromtimestamp(mtime).strftime("%Y-%m-%d %H:%M") if mtime else ""
+        out.append([d.title, display_date(d.date) if d.date else "", d.lang, n, human_size(size), added, "ready", d.id])
+    return out

@@ -48,5 +48,7 @@ sup.cite { color: var(--color-accent); font-weight: 650; font-size: .72em; margi
 .src-open:hover { text-decoration: underline; }
 .src-refused { background: #fff7ed; border: 1px solid #fdba74; color: #9a3412; border-radius: .7rem;
   padding: .65rem .8rem; margin-bottom: .7rem; font-size: .9rem; }
+#ask-hint { min-height: 0; color: #b45309; font-size: .85rem; margin-top: -.4rem; }
+#ask-hint p { margin: 0; }
 footer { display: none !important; }
 """

@@ -1,0 +1,96 @@
+"""Issue 10: a chat a person trusts. Each test is one thing a user does, in headless Chromium, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser_support import guarded_page, offline_browser
+from tests.test_ui_browser import QUESTION, wait_for_answer
+from tests.ui_servers import running_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with offline_browser() as b:
+        yield b
+
+
+def bot_messages(page):
+    return page.locator("#chat .message.bot, #chat [data-testid='bot']")
+
+
+def no_error_badges(page) -> None:
+    """Gradio marks a failed event's outputs (and shows a toast) with the word "Error"."""
+    assert page.locator(".toast-body.error, .error:visible").count() == 0, page.locator("body").inner_text()
+
+
+def test_empty_question_sends_nothing_and_shows_a_hint(browser, sample_engine):
+    from playwright.sync_api import expect
+
+    with running_app(sample_engine) as srv, guarded_page(browser) as (page, guard):
+        page.goto(srv.url + "/", wait_until="load")
+        page.wait_for_selector("#question textarea")
+        page.press("#question textarea", "Enter")
+        expect(page.locator("#ask-hint")).to_contain_text("Type a question", timeout=10_000)
+        page.wait_for_timeout(500)
+        no_error_badges(page)
+        assert bot_messages(page).count() == 0
+        # With a conversation on screen: still nothing sent, the conversation stays visible.
+        page.fill("#question textarea", QUESTION)
+        page.click("#ask")
+        wait_for_answer(page)
+        expect(page.locator("#ask-hint")).to_have_text("")
+        before = bot_messages(page).count()
+        page.fill("#question textarea", "   ")
+        page.click("#ask")
+        expect(page.locator("#ask-hint")).to_contain_text("Type a question", timeout=10_000)
+        page.wait_for_timeout(500)
+        no_error_badges(page)
+        assert bot_messages(page).count() == before
+        assert bot_messages(page).first.is_visible()
+        guard.check()
+
+
+def _upload(page, path: Path) -> None:
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+    page.wait_for_timeout(500)
+    page.locator("#add-docs").click()
+
+
+def test_rejected_uploads_get_one_line_each_and_leave_nothing_behind(browser, writable_engine, tmp_path):
+    from playwright.sync_api import expect
+
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(bytes(range(256)) * 40)
+    good = tmp_path / "zorblat.txt"
+    good.write_text("Zorblat heat pump subsidy notice\n\nThe Zorblat subsidy pays 3,000 euros per household.\n",
+                    encoding="utf-8")
+    uploads = tmp_path / "uploads"
+    with running_app(writable_engine, upload_dir=str(uploads)) as srv, guarded_page(browser) as (page, guard):
+        page.goto(srv.url + "/", wait_until="load")
+        page.get_by_role("tab", name="Documents").click()
+        table = page.locator("#doc-table")
+        expect(table).to_contain_text("Ministry", timeout=30_000)
+        for bad in (empty, binary):
+            _upload(page, bad)
+            status = page.locator("#index-status")
+            expect(status).to_contain_text(f"Not added: {bad.name}", timeout=60_000)
+            assert len(status.locator("li").all()) == 1
+            no_error_badges(page)
+            expect(table).to_contain_text("Ministry")  # the document list stays
+            assert page.locator("#upload").get_by_text(bad.name).count() == 0  # selection cleared
+            body = page.locator("body").inner_text()
+            assert str(tmp_path) not in body and "/tmp" not in body and str(uploads) not in body
+        assert not any(uploads.glob("*.txt")), list(uploads.iterdir())  # rejected uploads never kept
+        _upload(page, good)
+        expect(page.locator("#index-status")).to_contain_text("Added", timeout=90_000)
+        assert "Not added" not in page.locator("#index-status").inner_text()  # the bad file was not re-sent
+        assert [p.name for p in uploads.glob("*.txt")] == ["zorblat.txt"]
+        expect(table).to_contain_text("ready")
+        guard.check()
