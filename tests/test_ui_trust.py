@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -93,4 +94,64 @@ def test_rejected_uploads_get_one_line_each_and_leave_nothing_behind(browser, wr
         assert "Not added" not in page.locator("#index-status").inner_text()  # the bad file was not re-sent
         assert [p.name for p in uploads.glob("*.txt")] == ["zorblat.txt"]
         expect(table).to_contain_text("ready")
+        guard.check()
+
+
+SECOND = "How will industrial growth be stabilised in the second quarter?"
+
+
+def _ask(page, question: str) -> None:
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    wait_for_answer(page)
+    from playwright.sync_api import expect
+
+    expect(page.locator("#question textarea")).to_be_enabled(timeout=90_000)
+
+
+def _panel_titles(page) -> list[str]:
+    return [t.strip() for t in page.locator("#sources .src-card mark").all_inner_texts()]
+
+
+def test_citations_lead_to_their_own_answers_sources(browser, sample_engine):
+    """Click [n]: the panel shows that answer's sources and flashes card n; hover: quote, title, date."""
+    from playwright.sync_api import expect
+
+    with running_app(sample_engine) as srv, guarded_page(browser) as (page, guard):
+        page.goto(srv.url + "/", wait_until="load")
+        _ask(page, QUESTION)
+        first_titles = _panel_titles(page)
+        _ask(page, SECOND)
+        second_titles = _panel_titles(page)
+        assert first_titles != second_titles  # otherwise the test proves nothing
+        first_answer = bot_messages(page).first
+        cite = first_answer.locator("sup.cite").first
+        n = cite.inner_text().strip("[] ")
+        cite.hover()
+        tip = page.locator(".cite-tip")
+        expect(tip).to_be_visible(timeout=5_000)
+        shown = tip.inner_text()
+        card = first_answer.locator(f".answer-sources .src-card.n{n}")
+        quote = card.locator("mark").first.text_content().strip()
+        assert quote[:40] in shown
+        assert card.locator(".src-title").text_content().strip()[:30] in shown
+        assert card.locator(".src-meta").text_content().split(" · ")[0] in shown  # the date
+        cite.click()
+        expect(page.locator(f"#sources .src-card.n{n}")).to_have_class(re.compile(r"\bflash\b"), timeout=5_000)
+        assert _panel_titles(page) == first_titles
+        assert page.locator(f"#sources .src-card.n{n}").is_visible()
+        guard.check()
+
+
+def test_copying_an_answer_gives_clean_text_with_markers_and_sources(browser, sample_engine):
+    with running_app(sample_engine) as srv, \
+            guarded_page(browser, permissions=["clipboard-read", "clipboard-write"]) as (page, guard):
+        page.goto(srv.url + "/", wait_until="load")
+        _ask(page, QUESTION)
+        page.locator("#chat .message-buttons-left button[aria-label='Copy message']").last.click()
+        page.wait_for_timeout(300)
+        text = page.evaluate("navigator.clipboard.readText()")
+        assert "[1]" in text and "Sources" in text, text
+        for markup in ("<sup", "class=", "\\-", "\\.", "src-card", "&lt;", "&#"):
+            assert markup not in text, (markup, text)
         guard.check()

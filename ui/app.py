@@ -127,7 +127,7 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                     yield messages + [chat.assistant_message(md)], gr.skip(), gr.skip()
                 if final is not None:
                     yield (
-                        messages + [chat.assistant_message(render.answer_markdown(final))],
+                        messages + [chat.assistant_message(render.answer_markdown(final, link))],
                         render.sources_html(final, link),
                         list(history) + [(question, final.text)],
                     )

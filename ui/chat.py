@@ -7,6 +7,7 @@ at the UI edge, never a traceback.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator, Sequence
 
 from rag.errors import InputError, RagError
@@ -66,9 +67,17 @@ def stream_answer(
         yield render.streaming_markdown(partial), None
 
 
+_ABS_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s/:;,'\"`]+)+/?")
+
+
+def without_server_paths(message: str) -> str:
+    """``index at /srv/rag/index has format 1`` → ``index at index has format 1``: never show a server path."""
+    return _ABS_PATH.sub(lambda m: render.file_name(m.group(0)), message)
+
+
 def error_markdown(exc: RagError) -> str:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"⚠️ {render.escape_md(first)}"
+    return f"⚠️ {render.escape_md(without_server_paths(first))}"
 
 
 def ask_json(

@@ -60,6 +60,11 @@ EMBED_JS = """/* rag widget loader: <script src="ROOT/embed.js" async></script> 
   app.style.display = "block";
   app.style.minHeight = height;
   if (host) { host.appendChild(app); } else { me.parentNode.insertBefore(app, me.nextSibling); }
+  if (!window.__ragChat) {                         // citations that can be followed (see ui/static/chat.js)
+    var c = document.createElement("script");
+    c.src = root + "chat.js";
+    document.head.appendChild(c);
+  }
   if (!window.customElements || !window.customElements.get("gradio-app")) {
     var s = document.createElement("script");
     s.type = "module";
@@ -164,6 +169,12 @@ def install(app: Any, engine: Any, settings: Settings) -> None:
         except RagError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
         return HTMLResponse(render.document_page(doc, start, end), headers={"content-security-policy": DOC_CSP})
+
+    chat_js = (STATIC / "chat.js").read_text(encoding="utf-8")
+
+    @app.get("/chat.js", include_in_schema=False)
+    def chat_script() -> Response:
+        return Response(chat_js, media_type="text/javascript; charset=utf-8", headers={"cache-control": "no-cache"})
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
