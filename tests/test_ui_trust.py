@@ -155,3 +155,46 @@ def test_copying_an_answer_gives_clean_text_with_markers_and_sources(browser, sa
         for markup in ("<sup", "class=", "\\-", "\\.", "src-card", "&lt;", "&#"):
             assert markup not in text, (markup, text)
         guard.check()
+
+
+STATIC = Path(__file__).resolve().parent.parent / "ui" / "static"
+
+
+def test_a_site_not_on_the_allow_list_sees_a_short_message_not_a_blank_gap(browser, sample_engine):
+    from playwright.sync_api import expect
+
+    from tests.browser_support import free_port, serve_directory
+
+    host_port = free_port()
+    host = f"http://127.0.0.1:{host_port}"
+    with running_app(sample_engine, allowed_origins="http://127.0.0.1:9") as srv, \
+            serve_directory(str(STATIC), host_port), guarded_page(browser) as (page, guard):
+        page.goto(f"{host}/embed-example.html?app={srv.url}", wait_until="load")
+        expect(page.locator("#assistant")).to_contain_text("this site is not allowed to embed the assistant",
+                                                           ignore_case=True, timeout=30_000)
+        assert page.locator("gradio-app").count() == 0
+        guard.check()
+
+
+def test_the_script_widget_works_on_a_server_started_with_a_password(browser, sample_engine):
+    """README: with --auth the script widget becomes an iframe of the app, whose login form works."""
+    from playwright.sync_api import expect
+
+    from tests.browser_support import free_port, serve_directory
+
+    host_port = free_port()
+    host = f"http://127.0.0.1:{host_port}"
+    with running_app(sample_engine, allowed_origins=host, auth="alice:secret") as srv, \
+            serve_directory(str(STATIC), host_port), guarded_page(browser) as (page, guard):
+        page.goto(f"{host}/embed-example.html?app={srv.url}", wait_until="load")
+        page.wait_for_selector("#assistant iframe.rag-widget", timeout=30_000)
+        frame = page.frame_locator("#assistant iframe.rag-widget")
+        frame.locator("input[type=text], input:not([type])").first.fill("alice", timeout=60_000)
+        frame.locator("input[type=password]").fill("secret")
+        frame.get_by_role("button", name=re.compile("login", re.I)).click()
+        frame.locator("#question textarea").fill(QUESTION, timeout=60_000)
+        frame.locator("#ask").click()
+        expect(frame.locator("#sources .src-card").first).to_be_visible(timeout=90_000)
+        assert frame.locator("#chat sup.cite").count() >= 1
+        assert "Could not load" not in page.locator("body").inner_text()
+        guard.check()
