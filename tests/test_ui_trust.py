@@ -94,6 +94,18 @@ def test_rejected_uploads_get_one_line_each_and_leave_nothing_behind(browser, wr
         assert "Not added" not in page.locator("#index-status").inner_text()  # the bad file was not re-sent
         assert [p.name for p in uploads.glob("*.txt")] == ["zorblat.txt"]
         expect(table).to_contain_text("ready")
+        # Deleting it (after a confirmation) removes its uploaded file too.
+        page.locator("#delete-choice input").click()
+        page.keyboard.type("zorblat")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        page.locator("#delete-docs").click()
+        expect(page.locator("#delete-confirm")).to_contain_text("Delete 1 document", timeout=10_000)
+        assert (uploads / "zorblat.txt").exists()  # nothing happens before the confirmation
+        page.locator("#delete-yes").click()
+        expect(page.locator("#index-status")).to_contain_text("Removed", timeout=90_000)
+        assert not (uploads / "zorblat.txt").exists()
+        expect(table).not_to_contain_text("Zorblat")
         guard.check()
 
 

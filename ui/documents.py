@@ -120,7 +120,7 @@ def build(engine: Any, settings: Settings, cache: Path) -> DocumentsUI:
             raise gr.Error(f"Documents can only be {verb} from this app's own pages.")
 
     def choices() -> list[tuple[str, str]]:
-        return [(f"{r[0]} ({r[4]})", str(r[4])) for r in rows(engine)]
+        return [(f"{r[0]} ({r[-1]})", str(r[-1])) for r in rows(engine)]
 
     editable = not settings.read_only
     with gr.Row():
@@ -133,6 +133,10 @@ def build(engine: Any, settings: Settings, cache: Path) -> DocumentsUI:
                 to_delete = gr.Dropdown(choices=choices(), multiselect=True, label="Delete documents",
                                         elem_id="delete-choice")
                 del_btn = gr.Button("Delete selected", variant="stop", elem_id="delete-docs")
+                with gr.Row(visible=False, elem_id="delete-confirm") as confirm_row:
+                    confirm_text = gr.Markdown("")
+                    yes_btn = gr.Button("Yes, delete", variant="stop", size="sm", elem_id="delete-yes")
+                    no_btn = gr.Button("Cancel", size="sm", elem_id="delete-no")
         with gr.Column(scale=3):
             table = gr.Dataframe(value=rows(engine), headers=HEADERS, interactive=False, wrap=True,
                                  label="Indexed documents", elem_id="doc-table")
@@ -194,7 +198,18 @@ def build(engine: Any, settings: Settings, cache: Path) -> DocumentsUI:
     # One writer at a time, in a group of its own: chat events are not blocked.
     add_btn.click(add, [files, changed], [status, table, to_delete, files, changed], show_progress="hidden",
                   concurrency_limit=1, concurrency_id="index-writes", api_visibility="private")
-    del_btn.click(delete, [to_delete, changed], [status, table, to_delete, changed],
+    def ask_confirmation(ids: list[str] | None):
+        """A delete cannot be undone: name what goes and ask once more."""
+        if not ids:
+            return "Choose the documents to delete first.", gr.update(visible=False), ""
+        names = render.escape_md(", ".join(ids))
+        return "", gr.update(visible=True), f"Delete {len(ids)} document(s) and their uploaded files? {names}"
+
+    del_btn.click(ask_confirmation, [to_delete], [status, confirm_row, confirm_text], queue=False,
+                  api_visibility="private")
+    no_btn.click(lambda: gr.update(visible=False), None, confirm_row, queue=False, api_visibility="private")
+    yes_btn.click(lambda: gr.update(visible=False), None, confirm_row, queue=False, api_visibility="private")
+    yes_btn.click(delete, [to_delete, changed], [status, table, to_delete, changed],
                   concurrency_limit=1, concurrency_id="index-writes", api_visibility="private")
     def refresh():
         return rows(engine), gr.update(choices=choices())
