@@ -210,3 +210,47 @@ def test_the_script_widget_works_on_a_server_started_with_a_password(browser, sa
         assert frame.locator("#chat sup.cite").count() >= 1
         assert "Could not load" not in page.locator("body").inner_text()
         guard.check()
+
+
+def test_answers_read_as_lists_and_a_refusal_says_it_once(browser, sample_engine):
+    with running_app(sample_engine) as srv, guarded_page(browser) as (page, guard):
+        page.goto(srv.url + "/", wait_until="load")
+        _ask(page, QUESTION)
+        answer = bot_messages(page).last
+        assert answer.locator("li").count() >= 2  # a real list
+        assert "\n- " not in answer.inner_text() and "\\-" not in answer.inner_text()
+        page.fill("#question textarea", "What is the boiling point of liquid nitrogen on Mars?")
+        page.click("#ask")
+        from playwright.sync_api import expect
+
+        expect(page.locator("#question textarea")).to_be_enabled(timeout=90_000)
+        expect(bot_messages(page).last).to_contain_text("don't say", timeout=90_000)
+        refusal = bot_messages(page).last.inner_text()
+        assert refusal.count("don't say") == 1 and "Not found" not in refusal, refusal
+        related = [li.strip() for li in bot_messages(page).last.locator("li").all_inner_texts()]
+        assert related and len(related) == len(set(related)), related
+        guard.check()
+
+
+def test_indexing_a_large_upload_keeps_the_table_with_a_status_column(browser, writable_engine, tmp_path):
+    from playwright.sync_api import expect
+
+    big = tmp_path / "big_report.txt"
+    para = ("The Fennick regional broadband programme connects rural schools, clinics and farms. "
+            "Each district reports progress every quarter to the programme office. ")
+    big.write_text("Fennick broadband programme report\n\n" + "\n\n".join(f"{i}. {para}" for i in range(900)),
+                   encoding="utf-8")
+    with running_app(writable_engine, upload_dir=str(tmp_path / "uploads")) as srv, \
+            guarded_page(browser) as (page, guard):
+        page.goto(srv.url + "/", wait_until="load")
+        page.get_by_role("tab", name="Documents").click()
+        table = page.locator("#doc-table")
+        expect(table).to_contain_text("Ministry", timeout=30_000)
+        _upload(page, big)
+        expect(table).to_contain_text(re.compile(r"queued|indexing \d+%"), timeout=30_000)
+        assert "Ministry" in table.inner_text()  # the list stays while indexing
+        assert "big_report.txt" in table.inner_text()
+        expect(page.locator("#index-status")).to_contain_text("Added", timeout=300_000)
+        expect(table).to_contain_text("Fennick broadband programme report")
+        assert "indexing" not in table.inner_text()
+        guard.check()
