@@ -254,3 +254,45 @@ def test_indexing_a_large_upload_keeps_the_table_with_a_status_column(browser, w
         expect(table).to_contain_text("Fennick broadband programme report")
         assert "indexing" not in table.inner_text()
         guard.check()
+
+
+def test_thumbs_down_becomes_a_test_question_that_rag_eval_runs(browser, writable_engine, tmp_path):
+    """answer → 👎 with what was wrong → rag eval --from-feedback → a set that rag eval runs."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from playwright.sync_api import expect
+
+    index_dir = writable_engine.settings.index_dir
+    with running_app(writable_engine) as srv, guarded_page(browser) as (page, guard):
+        page.goto(srv.url + "/", wait_until="load")
+        _ask(page, QUESTION)
+        page.locator("#chat button[aria-label='Dislike']").last.click()
+        expect(page.locator("#feedback-send")).to_be_visible(timeout=10_000)
+        page.locator("#feedback-wrong label").first.click()  # source [1] was wrong
+        page.fill("#feedback-missing textarea", "The 600 billion yuan loan target")
+        page.fill("#feedback-comment textarea", "Too general")
+        page.click("#feedback-send")
+        expect(page.locator("#feedback-done")).to_contain_text("saved", timeout=10_000)
+        guard.check()
+    lines = (Path(index_dir) / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1
+    rec = json.loads(lines[0])
+    assert rec["verdict"] == "down" and rec["question"] == QUESTION and rec["wrong_sources"] == [1]
+    assert rec["citations"] and {"doc_id", "start", "end", "text"} <= set(rec["citations"][0])
+    assert str(tmp_path) not in lines[0] and index_dir not in lines[0]  # no server path
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    out_set = tmp_path / "from_feedback.jsonl"
+    subprocess.run([sys.executable, "-m", "rag", "eval", "--from-feedback", str(Path(index_dir) / "feedback.jsonl"),
+                    "--out", str(out_set)], check=True, env=env, timeout=120)
+    [item] = [json.loads(x) for x in out_set.read_text(encoding="utf-8").splitlines()]
+    assert item["question"] == QUESTION and item["split"] == "test" and item["notes"].startswith("from feedback: review")
+    assert item["answerable"] and item["evidence"]
+    assert rec["citations"][0]["text"] not in item["evidence"]  # the source marked wrong is not evidence
+    run = subprocess.run([sys.executable, "-m", "rag", "eval", str(out_set), "--index-dir", index_dir, "--quiet",
+                          "--config", "hybrid=mode=hybrid", "--no-answers", "--out", str(tmp_path / "report")],
+                         env=env, timeout=300, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "report" / "report.json").exists()

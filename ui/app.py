@@ -18,7 +18,7 @@ from rag.errors import RagError
 from rag.settings import Settings
 from rag.types import Answer
 
-from . import chat, documents, render, widget
+from . import chat, documents, feedback, render, widget
 from .theme import CSS, HEAD, theme
 
 EMPTY_DOCS = "No documents indexed yet: upload some in the Documents tab."
@@ -55,6 +55,7 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
     with gr.Blocks(title="Ask the documents", analytics_enabled=False, fill_width=True,
                    delete_cache=(3600, 3600)) as demo:
         pairs = gr.State([])  # (question, plain answer) for follow-up rewriting
+        answers = gr.State({})  # chat message index → the answer's fields, for feedback (ui/feedback.py)
         with gr.Row(elem_id="topbar"):
             gr.Markdown('<div class="brand"><span class="logo">§</span> Ask the documents '
                     '<span class="tag">answers quote their sources</span></div>', sanitize_html=True)
@@ -68,7 +69,7 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                             height=520,
                             latex_delimiters=[],
                             sanitize_html=True,
-                            feedback_options=None,
+                            feedback_options=("Like", "Dislike"),
                             buttons=["copy"],
                             placeholder="Ask a question about the indexed documents. Every statement "
                                         "in the answer cites the sentence it comes from.",
@@ -100,6 +101,7 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                         # a script policy without 'unsafe-eval' (see ui/guard.py) refuses to run.
                         sources = gr.Markdown(render.sources_html(None), elem_id="sources", sanitize_html=True,
                                               latex_delimiters=[])
+                        feedback.build(chatbot, answers, settings)
             with gr.Tab("Documents", id="documents"):
                 doc_ui = documents.build(engine, settings, cache)
 
@@ -113,9 +115,10 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
             question = question.strip()
             return gr.update(value="", interactive=False), messages + [chat.user_message(question)], question, ""
 
-        def respond(question: str, messages, history, k_, mode_, docs_, langs_, from_, to_, request: gr.Request):
+        def respond(question: str, messages, history, k_, mode_, docs_, langs_, from_, to_, known,
+                    request: gr.Request):
             if not question:  # nothing was taken (see take_question)
-                yield gr.skip(), gr.skip(), gr.skip()
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 return
             link = render.doc_link(_root_url(request, settings))
             messages = list(messages)
@@ -124,21 +127,22 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                 final = None
                 for md, answer in chat.stream_answer(engine, question, history, int(k_), mode_, filters):
                     final = answer
-                    yield messages + [chat.assistant_message(md)], gr.skip(), gr.skip()
+                    yield messages + [chat.assistant_message(md)], gr.skip(), gr.skip(), gr.skip()
                 if final is not None:
                     yield (
                         messages + [chat.assistant_message(render.answer_markdown(final, link))],
                         render.sources_html(final, link),
                         list(history) + [(question, final.text)],
+                        {**known, len(messages): feedback.answer_fields(final)},
                     )
             except RagError as exc:
-                yield messages + [chat.assistant_message(chat.error_markdown(exc))], gr.skip(), gr.skip()
+                yield messages + [chat.assistant_message(chat.error_markdown(exc))], gr.skip(), gr.skip(), gr.skip()
 
         pending = gr.State("")
         settings_inputs = [k, mode, f_docs, f_langs, f_from, f_to]
         for trigger in (box.submit, send.click):
             trigger(take_question, [box, chatbot], [box, chatbot, pending, hint], queue=False, api_visibility="private").success(
-                respond, [pending, chatbot, pairs, *settings_inputs], [chatbot, sources, pairs],
+                respond, [pending, chatbot, pairs, *settings_inputs, answers], [chatbot, sources, pairs, answers],
                 api_visibility="private",
             ).then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")
 
@@ -148,10 +152,10 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
         chatbot.example_select(use_example, None, box, queue=False, api_visibility="private").then(
             take_question, [box, chatbot], [box, chatbot, pending, hint], queue=False, api_visibility="private"
         ).success(
-            respond, [pending, chatbot, pairs, *settings_inputs], [chatbot, sources, pairs], api_visibility="private"
+            respond, [pending, chatbot, pairs, *settings_inputs, answers], [chatbot, sources, pairs, answers], api_visibility="private"
         ).then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")
 
-        clear.click(lambda: ([], [], render.sources_html(None)), None, [chatbot, pairs, sources],
+        clear.click(lambda: ([], [], render.sources_html(None), {}), None, [chatbot, pairs, sources, answers],
                     queue=False, api_visibility="private")
 
         # Keep the filter choices in step with the indexed documents.
