@@ -296,3 +296,39 @@ def test_thumbs_down_becomes_a_test_question_that_rag_eval_runs(browser, writabl
                          env=env, timeout=300, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "report" / "report.json").exists()
+
+
+def test_conversation_survives_a_reload_and_can_be_regenerated_stopped_and_restarted(browser, sample_engine):
+    from playwright.sync_api import expect
+
+    with running_app(sample_engine) as srv, guarded_page(browser) as (page, guard):
+        page.goto(srv.url + "/", wait_until="load")
+        _ask(page, QUESTION)
+        answered = bot_messages(page).count()
+        page.wait_for_timeout(500)
+        page.reload(wait_until="load")
+        expect(page.locator("#chat")).to_contain_text(QUESTION, timeout=30_000)
+        expect(bot_messages(page)).to_have_count(answered, timeout=10_000)
+        assert bot_messages(page).last.locator("sup.cite").count() >= 1
+        bot_messages(page).last.locator("sup.cite").first.click()  # its sources come back with it
+        expect(page.locator("#sources .src-card").first).to_be_visible(timeout=5_000)
+        # Regenerate: the same question answered again in place of the old answer.
+        page.click("#regenerate")
+        expect(page.locator("#question textarea")).to_be_disabled(timeout=10_000)
+        expect(page.locator("#question textarea")).to_be_enabled(timeout=90_000)
+        expect(bot_messages(page)).to_have_count(answered, timeout=10_000)
+        assert page.locator("#chat").inner_text().count(QUESTION) == 1
+        # Stop while an answer streams gives the box back.
+        page.fill("#question textarea", SECOND)
+        page.click("#ask")
+        page.click("#stop")
+        expect(page.locator("#question textarea")).to_be_enabled(timeout=10_000)
+        # New conversation: empty, and still empty after a reload.
+        page.click("#new-chat")
+        expect(bot_messages(page)).to_have_count(0, timeout=10_000)
+        page.wait_for_timeout(500)
+        page.reload(wait_until="load")
+        page.wait_for_selector("#question textarea")
+        page.wait_for_timeout(1500)
+        assert bot_messages(page).count() == 0
+        guard.check()

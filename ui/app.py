@@ -84,7 +84,9 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                         hint = gr.Markdown("", elem_id="ask-hint")
                         with gr.Row():
-                            clear = gr.Button("New conversation", size="sm", variant="secondary")
+                            clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="new-chat")
+                            regen = gr.Button("Regenerate", size="sm", variant="secondary", elem_id="regenerate")
+                            stop = gr.Button("Stop", size="sm", variant="stop", elem_id="stop")
                         with gr.Accordion("Search settings", open=False, elem_id="settings"):
                             with gr.Row():
                                 k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve")
@@ -139,24 +141,60 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                 yield messages + [chat.assistant_message(chat.error_markdown(exc))], gr.skip(), gr.skip(), gr.skip()
 
         pending = gr.State("")
+        # The conversation is kept in the browser (localStorage, encrypted by Gradio): a reload
+        # shows it again; the server keeps nothing.
+        saved = gr.BrowserState({"messages": [], "pairs": [], "answers": {}}, storage_key="rag-conversation")
         settings_inputs = [k, mode, f_docs, f_langs, f_from, f_to]
-        for trigger in (box.submit, send.click):
-            trigger(take_question, [box, chatbot], [box, chatbot, pending, hint], queue=False, api_visibility="private").success(
+
+        def save(messages, pairs_, known):
+            return {"messages": messages, "pairs": pairs_, "answers": {str(i): v for i, v in known.items()}}
+
+        def restore(state):
+            state = state if isinstance(state, dict) else {}
+            known = {int(i): v for i, v in (state.get("answers") or {}).items() if str(i).isdigit()}
+            return state.get("messages") or [], [tuple(p) for p in state.get("pairs") or []], known
+
+        def answer_after(event: Any) -> Any:
+            """respond, then give the box back and remember the conversation; returns the respond event."""
+            answering = event.success(
                 respond, [pending, chatbot, pairs, *settings_inputs, answers], [chatbot, sources, pairs, answers],
                 api_visibility="private",
-            ).then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")
+            )
+            answering.then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private"
+                           ).then(save, [chatbot, pairs, answers], saved, queue=False, api_visibility="private")
+            return answering
+
+        streams = [answer_after(trigger(take_question, [box, chatbot], [box, chatbot, pending, hint], queue=False,
+                                        api_visibility="private"))
+                   for trigger in (box.submit, send.click)]
 
         def use_example(evt: gr.SelectData):
             return evt.value["text"] if isinstance(evt.value, dict) else str(evt.value)
 
-        chatbot.example_select(use_example, None, box, queue=False, api_visibility="private").then(
-            take_question, [box, chatbot], [box, chatbot, pending, hint], queue=False, api_visibility="private"
-        ).success(
-            respond, [pending, chatbot, pairs, *settings_inputs, answers], [chatbot, sources, pairs, answers], api_visibility="private"
-        ).then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")
+        streams.append(answer_after(chatbot.example_select(use_example, None, box, queue=False, api_visibility="private").then(
+            take_question, [box, chatbot], [box, chatbot, pending, hint], queue=False, api_visibility="private")))
 
-        clear.click(lambda: ([], [], render.sources_html(None), {}), None, [chatbot, pairs, sources, answers],
+        def take_last(messages, pairs_):
+            """Regenerate: ask the last answered question again, in place of its answer."""
+            if not pairs_:
+                return gr.skip(), gr.skip(), "", "Nothing to regenerate yet."
+            question = pairs_[-1][0]
+            users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+            kept = messages[: users[-1] + 1] if users else messages
+            return gr.update(interactive=False), kept, question, ""
+
+        streams.append(answer_after(regen.click(
+            take_last, [chatbot, pairs], [box, chatbot, pending, hint], queue=False, api_visibility="private"
+        ).success(lambda p: p[:-1], pairs, pairs, queue=False, api_visibility="private")))
+        stop.click(lambda: gr.update(interactive=True), None, box, cancels=streams, queue=False,
+                   api_visibility="private")
+
+        def new_conversation():
+            return [], [], render.sources_html(None), {}, {"messages": [], "pairs": [], "answers": {}}
+
+        clear.click(new_conversation, None, [chatbot, pairs, sources, answers, saved],
                     queue=False, api_visibility="private")
+        demo.load(restore, saved, [chatbot, pairs, answers], queue=False, api_visibility="private")
 
         # Keep the filter choices in step with the indexed documents.
         def refresh_filters():
