@@ -332,3 +332,22 @@ def test_conversation_survives_a_reload_and_can_be_regenerated_stopped_and_resta
         page.wait_for_timeout(1500)
         assert bot_messages(page).count() == 0
         guard.check()
+
+
+def test_documents_tab_previews_the_cleaned_text(browser, sample_engine):
+    from playwright.sync_api import expect
+
+    doc = sample_engine.documents()[0]
+    with running_app(sample_engine) as srv, guarded_page(browser) as (page, guard):
+        page.goto(srv.url + "/", wait_until="load")
+        page.get_by_role("tab", name="Documents").click()
+        expect(page.locator("#doc-table")).to_contain_text("ready", timeout=30_000)
+        for header in ("Size", "Added", "Status"):
+            assert header in page.locator("#doc-table").inner_text()
+        page.get_by_text("Preview the cleaned text").click()
+        page.locator("#preview-choice input").click()
+        page.keyboard.type(doc.id)
+        page.keyboard.press("Enter")
+        expect(page.locator("#preview-text textarea")).to_have_value(re.compile(re.escape(doc.text[:60])),
+                                                                     timeout=10_000)
+        guard.check()

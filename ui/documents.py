@@ -25,6 +25,7 @@ from .uploads import UPLOAD_TYPES, add_uploads, remove_documents, store_uploads,
 
 __all__ = ["DocumentsUI", "UPLOAD_TYPES", "build", "store_uploads", "upload_dir"]
 HEADERS = ["Title", "Date", "Language", "Chunks", "Size", "Added", "Status", "ID"]
+PREVIEW_CHARS = 20_000
 POLL_S = 0.5  # how often the table shows indexing progress
 
 
@@ -139,8 +140,24 @@ def build(engine: Any, settings: Settings, cache: Path) -> DocumentsUI:
                     no_btn = gr.Button("Cancel", size="sm", elem_id="delete-no")
         with gr.Column(scale=3):
             table = gr.Dataframe(value=rows(engine), headers=HEADERS, interactive=False, wrap=True,
+                                 column_widths=["34%", "11%", "6%", "6%", "8%", "12%", "9%", "14%"],
                                  label="Indexed documents", elem_id="doc-table")
+            with gr.Accordion("Preview the cleaned text", open=False, elem_id="preview"):
+                pick = gr.Dropdown(choices=choices(), value=None, label="Document", elem_id="preview-choice")
+                preview = gr.Textbox(label="Text as indexed (what answers quote)", lines=12, max_lines=24,
+                                     interactive=False, elem_id="preview-text")
     changed = gr.Number(value=0, visible=False)
+
+    def show_preview(doc_id: str | None) -> str:
+        if not doc_id:
+            return ""
+        try:
+            text = engine.document(doc_id).text
+        except RagError as exc:
+            return str(exc).splitlines()[0]
+        return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + f"\n… ({len(text) - PREVIEW_CHARS} more characters)"
+
+    pick.change(show_preview, pick, preview, queue=False, api_visibility="private")
 
     def add(paths: list[str] | None, n: float, request: gr.Request):
         """Index the chosen files; the table stays, the new files show their status in it."""
@@ -212,6 +229,7 @@ def build(engine: Any, settings: Settings, cache: Path) -> DocumentsUI:
     yes_btn.click(delete, [to_delete, changed], [status, table, to_delete, changed],
                   concurrency_limit=1, concurrency_id="index-writes", api_visibility="private")
     def refresh():
-        return rows(engine), gr.update(choices=choices())
+        return rows(engine), gr.update(choices=choices()), gr.update(choices=choices())
 
-    return DocumentsUI(changed=changed, refresh=refresh, outputs=[table, to_delete])
+    changed.change(lambda: gr.update(choices=choices()), None, pick, queue=False, api_visibility="private")
+    return DocumentsUI(changed=changed, refresh=refresh, outputs=[table, to_delete, pick])

@@ -290,5 +290,6 @@ def document_rows(docs: Sequence[Document], chunk_counts: Sequence[int],
     out: list[list[object]] = [[name, "", "", "", "", "", status, ""] for name, status in pending]
     for d, n, (size, mtime) in sorted(zip(docs, chunk_counts, facts), key=lambda p: p[0].title.lower()):
         added = _dt.datetime.fromtimestamp(mtime).strftime("%Y-%m-%d %H:%M") if mtime else ""
-        out.append([d.title, display_date(d.date) if d.date else "", d.lang, n, human_size(size), added, "ready", d.id])
+        title = d.title if len(d.title) <= 90 else d.title[:89] + "…"
+        out.append([title, display_date(d.date) if d.date else "", d.lang, n, human_size(size), added, "ready", d.id])
     return out
