@@ -225,9 +225,10 @@ def build(engine: Any, settings: Settings, cache: Path) -> DocumentsUI:
     del_btn.click(ask_confirmation, [to_delete], [status, confirm_row, confirm_text], queue=False,
                   api_visibility="private")
     no_btn.click(lambda: gr.update(visible=False), None, confirm_row, queue=False, api_visibility="private")
-    yes_btn.click(lambda: gr.update(visible=False), None, confirm_row, queue=False, api_visibility="private")
     yes_btn.click(delete, [to_delete, changed], [status, table, to_delete, changed],
                   concurrency_limit=1, concurrency_id="index-writes", api_visibility="private")
+    yes_btn.click(lambda: gr.update(visible=False), None, confirm_row, queue=False, api_visibility="private")
+
     def refresh():
         return rows(engine), gr.update(choices=choices()), gr.update(choices=choices())
 
