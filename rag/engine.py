@@ -178,7 +178,8 @@ class Engine:
                 docs, skipped = self._load_docs(paths, on_progress)
                 if not docs:
                     detail = f" ({len(skipped)} file(s) skipped: {skipped[0][0]}: {skipped[0][1]})" if skipped else ""
-                    raise EmptyCorpusError(f"no indexable documents in {', '.join(map(str, paths))}{detail}")
+                    raise EmptyCorpusError(f"no indexable documents in {', '.join(map(str, paths))}{detail}",
+                                           skipped=tuple(skipped))
                 target = {d.id: d for d in docs}
                 deletes = [] if rebuild or w.view is None else sorted(set(w.view.document_hashes()) - set(target))
                 return self._timed(self._apply, w, target, deletes, skipped, [str(p) for p in paths],
@@ -206,7 +207,8 @@ class Engine:
             new, skipped = self._load_docs(paths, on_progress)
             if not new:
                 reason = f": {skipped[0][1]}" if skipped else ""
-                raise EmptyCorpusError(f"nothing indexable in {', '.join(map(str, paths))}{reason}")
+                raise EmptyCorpusError(f"nothing indexable in {', '.join(map(str, paths))}{reason}",
+                                       skipped=tuple(skipped))
             sources = list(w.view.build_info().sources) if w.view is not None else []
             return self._timed(self._apply, w, {d.id: d for d in new}, [], skipped, sources, progress, on_progress)
 

@@ -21,7 +21,11 @@ class LoadError(RagError):
 
 
 class EmptyCorpusError(RagError):
-    """No indexable document was found."""
+    """No indexable document was found; ``skipped`` says why, file by file: ``(path, reason)``."""
+
+    def __init__(self, message: str, skipped: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.skipped = tuple(skipped)
 
 
 class IndexMissingError(RagError):

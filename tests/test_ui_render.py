@@ -80,3 +80,27 @@ def test_marker_like_text_in_a_document_never_becomes_a_citation():
     md = render.answer_markdown(Answer(question="q", query="q", text=text, citations=cits))
     assert md.count('<sup class="cite">') == 2  # the real marker, and [1] in the sources list
     assert cits[0].text == sentence  # the citation still quotes the document exactly
+
+
+def test_answer_list_lines_become_a_real_list_and_stay_escaped():
+    md = render.text_markdown("The documents answer in 2 points:\n- Loans **grow** [1]\n- Taxes fall [1]", known=[1])
+    lines = md.split("\n")
+    assert lines[1].startswith("- Loans \\*\\*grow\\*\\*") and lines[2].startswith("- Taxes fall")
+    assert "\\-" not in md
+
+
+def test_dates_without_a_year_are_written_for_people():
+    assert render.display_date("--05-27") == "27 May (year not stated)"
+    assert render.display_date("2022-09-22") == "2022-09-22"
+    assert render.display_date(None) == "undated"
+
+
+def test_refusal_says_it_once_and_lists_each_related_document_once():
+    hits = tuple(Hit(chunk=Chunk(id=f"d1#{i}", doc_id="d1", text="x", start=0, end=1, title="A long title",
+                                 source="/srv/a.txt", lang="en", date="--05-27"), score=0.5, retriever="hybrid")
+                 for i in range(5))
+    ans = Answer(question="q", query="q", text="The documents don't say.", related=hits, refused=True)
+    md = render.answer_markdown(ans)
+    visible = md.split('<div class="answer-sources">')[0]
+    assert visible.count("don't say") == 1 and "Not found" not in visible
+    assert visible.count("A long title") == 1 and "27 May \\(year not stated\\)" in visible

@@ -14,11 +14,10 @@ from typing import Any, Iterator
 
 import gradio as gr
 
-from rag.errors import InputError, RagError
-from rag.limits import check_question
+from rag.errors import RagError
 from rag.settings import Settings
 
-from . import chat, documents, render, widget
+from . import chat, documents, feedback, render, widget
 from .theme import CSS, HEAD, theme
 
 EMPTY_DOCS = "No documents indexed yet: upload some in the Documents tab."
@@ -55,6 +54,7 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
     with gr.Blocks(title="Ask the documents", analytics_enabled=False, fill_width=True,
                    delete_cache=(3600, 3600)) as demo:
         pairs = gr.State([])  # (question, plain answer) for follow-up rewriting
+        answers = gr.State({})  # chat message index → the answer's fields, for feedback (ui/feedback.py)
         with gr.Row(elem_id="topbar"):
             gr.Markdown('<div class="brand"><span class="logo">§</span> Ask the documents '
                     '<span class="tag">answers quote their sources</span></div>', sanitize_html=True)
@@ -68,7 +68,7 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                             height=520,
                             latex_delimiters=[],
                             sanitize_html=True,
-                            feedback_options=None,
+                            feedback_options=("Like", "Dislike"),
                             buttons=["copy"],
                             placeholder="Ask a question about the indexed documents. Every statement "
                                         "in the answer cites the sentence it comes from.",
@@ -81,8 +81,11 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                                 max_length=settings.max_question_chars,
                             )
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
+                        hint = gr.Markdown("", elem_id="ask-hint")
                         with gr.Row():
-                            clear = gr.Button("New conversation", size="sm", variant="secondary")
+                            clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="new-chat")
+                            regen = gr.Button("Regenerate", size="sm", variant="secondary", elem_id="regenerate")
+                            stop = gr.Button("Stop", size="sm", variant="stop", elem_id="stop")
                         with gr.Accordion("Search settings", open=False, elem_id="settings"):
                             with gr.Row():
                                 k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve")
@@ -99,21 +102,25 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                         # a script policy without 'unsafe-eval' (see ui/guard.py) refuses to run.
                         sources = gr.Markdown(render.sources_html(None), elem_id="sources", sanitize_html=True,
                                               latex_delimiters=[])
+                        feedback.build(chatbot, answers, settings)
             with gr.Tab("Documents", id="documents"):
                 doc_ui = documents.build(engine, settings, cache)
 
         # -- chat events ----------------------------------------------------
         def take_question(question: str, messages: list[dict[str, Any]]):
-            question = (question or "").strip()
-            if not question:
-                raise gr.Error("Type a question first.")
-            try:
-                check_question(question, settings.max_question_chars)
-            except InputError as exc:
-                raise gr.Error(str(exc)) from exc
-            return gr.update(value="", interactive=False), messages + [chat.user_message(question)], question
+            # A question that cannot be asked sends nothing: a hint under the box, the chat untouched
+            # (an exception here would cover the chat and the box with error badges).
+            problem = chat.question_problem(question, settings.max_question_chars)
+            if problem:
+                return gr.skip(), gr.skip(), "", problem
+            question = question.strip()
+            return gr.update(value="", interactive=False), messages + [chat.user_message(question)], question, ""
 
-        def respond(question: str, messages, history, k_, mode_, docs_, langs_, from_, to_, request: gr.Request):
+        def respond(question: str, messages, history, k_, mode_, docs_, langs_, from_, to_, known,
+                    request: gr.Request):
+            if not question:  # nothing was taken (see take_question)
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                return
             link = render.doc_link(_root_url(request, settings))
             messages = list(messages)
             try:
@@ -121,35 +128,72 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                 final = None
                 for md, answer in chat.stream_answer(engine, question, history, int(k_), mode_, filters):
                     final = answer
-                    yield messages + [chat.assistant_message(md)], gr.skip(), gr.skip()
+                    yield messages + [chat.assistant_message(md)], gr.skip(), gr.skip(), gr.skip()
                 if final is not None:
                     yield (
-                        messages + [chat.assistant_message(render.answer_markdown(final))],
+                        messages + [chat.assistant_message(render.answer_markdown(final, link))],
                         render.sources_html(final, link),
                         list(history) + [(question, final.text)],
+                        {**known, len(messages): feedback.answer_fields(final)},
                     )
             except RagError as exc:
-                yield messages + [chat.assistant_message(chat.error_markdown(exc))], gr.skip(), gr.skip()
+                yield messages + [chat.assistant_message(chat.error_markdown(exc))], gr.skip(), gr.skip(), gr.skip()
 
         pending = gr.State("")
+        # The conversation is kept in the browser (localStorage, encrypted by Gradio): a reload
+        # shows it again; the server keeps nothing.
+        saved = gr.BrowserState({"messages": [], "pairs": [], "answers": {}}, storage_key="rag-conversation")
         settings_inputs = [k, mode, f_docs, f_langs, f_from, f_to]
-        for trigger in (box.submit, send.click):
-            trigger(take_question, [box, chatbot], [box, chatbot, pending], queue=False, api_visibility="private").success(
-                respond, [pending, chatbot, pairs, *settings_inputs], [chatbot, sources, pairs],
+
+        def save(messages, pairs_, known):
+            return {"messages": messages, "pairs": pairs_, "answers": {str(i): v for i, v in known.items()}}
+
+        def restore(state):
+            state = state if isinstance(state, dict) else {}
+            known = {int(i): v for i, v in (state.get("answers") or {}).items() if str(i).isdigit()}
+            return state.get("messages") or [], [tuple(p) for p in state.get("pairs") or []], known
+
+        def answer_after(event: Any) -> Any:
+            """respond, then give the box back and remember the conversation; returns the respond event."""
+            answering = event.success(
+                respond, [pending, chatbot, pairs, *settings_inputs, answers], [chatbot, sources, pairs, answers],
                 api_visibility="private",
-            ).then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")
+            )
+            answering.then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private"
+                           ).then(save, [chatbot, pairs, answers], saved, queue=False, api_visibility="private")
+            return answering
+
+        streams = [answer_after(trigger(take_question, [box, chatbot], [box, chatbot, pending, hint], queue=False,
+                                        api_visibility="private"))
+                   for trigger in (box.submit, send.click)]
 
         def use_example(evt: gr.SelectData):
             return evt.value["text"] if isinstance(evt.value, dict) else str(evt.value)
 
-        chatbot.example_select(use_example, None, box, queue=False, api_visibility="private").then(
-            take_question, [box, chatbot], [box, chatbot, pending], queue=False, api_visibility="private"
-        ).success(
-            respond, [pending, chatbot, pairs, *settings_inputs], [chatbot, sources, pairs], api_visibility="private"
-        ).then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")
+        streams.append(answer_after(chatbot.example_select(use_example, None, box, queue=False, api_visibility="private").then(
+            take_question, [box, chatbot], [box, chatbot, pending, hint], queue=False, api_visibility="private")))
 
-        clear.click(lambda: ([], [], render.sources_html(None)), None, [chatbot, pairs, sources],
+        def take_last(messages, pairs_):
+            """Regenerate: ask the last answered question again, in place of its answer."""
+            if not pairs_:
+                return gr.skip(), gr.skip(), "", "Nothing to regenerate yet."
+            question = pairs_[-1][0]
+            users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+            kept = messages[: users[-1] + 1] if users else messages
+            return gr.update(interactive=False), kept, question, ""
+
+        streams.append(answer_after(regen.click(
+            take_last, [chatbot, pairs], [box, chatbot, pending, hint], queue=False, api_visibility="private"
+        ).success(lambda p: p[:-1], pairs, pairs, queue=False, api_visibility="private")))
+        stop.click(lambda: gr.update(interactive=True), None, box, cancels=streams, queue=False,
+                   api_visibility="private")
+
+        def new_conversation():
+            return [], [], render.sources_html(None), {}, {"messages": [], "pairs": [], "answers": {}}
+
+        clear.click(new_conversation, None, [chatbot, pairs, sources, answers, saved],
                     queue=False, api_visibility="private")
+        demo.load(restore, saved, [chatbot, pairs, answers], queue=False, api_visibility="private")
 
         # Keep the filter choices in step with the indexed documents.
         def refresh_filters():

@@ -7,9 +7,11 @@ at the UI edge, never a traceback.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Iterator, Sequence
 
-from rag.errors import RagError
+from rag.errors import InputError, RagError
+from rag.limits import check_question
 from rag.types import Answer, Filters
 
 from . import render
@@ -25,6 +27,18 @@ def make_filters(doc_ids: Sequence[str] | None, langs: Sequence[str] | None, dat
     """Build ``Filters`` from the settings widgets; ``None`` when nothing restricts."""
     filters = Filters.parse(doc_ids, langs, date_from, date_to)
     return None if filters.empty() else filters
+
+
+def question_problem(question: str | None, max_chars: int) -> str:
+    """Why ``question`` cannot be sent (a short hint for under the box), or ``""`` when it can."""
+    text = (question or "").strip()
+    if not text:
+        return "Type a question first."
+    try:
+        check_question(text, max_chars)
+    except InputError as exc:
+        return render.escape_md(str(exc).strip().splitlines()[0])
+    return ""
 
 
 def user_message(question: str) -> dict[str, Any]:
@@ -80,9 +94,17 @@ def api_stream(items: Iterable[str | Answer]) -> Iterator[str]:
         yield text
 
 
+_ABS_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s/:;,'\"`]+)+/?")
+
+
+def without_server_paths(message: str) -> str:
+    """``index at /srv/rag/index has format 1`` → ``index at index has format 1``: never show a server path."""
+    return _ABS_PATH.sub(lambda m: render.file_name(m.group(0)), message)
+
+
 def error_markdown(exc: RagError) -> str:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"⚠️ {render.escape_md(first)}"
+    return f"⚠️ {render.escape_md(without_server_paths(first))}"
 
 
 def ask_json(
@@ -98,4 +120,14 @@ def ask_json(
         answer = engine.ask(question, history=tuple(history), k=k, mode=mode, filters=filters)
     except RagError as exc:
         return {"error": str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}
-    return answer.to_json()
+    return public_json(answer.to_json())
+
+
+def public_json(data: Any) -> Any:
+    """``data`` with every ``source`` reduced to its file name: a server path is never shown to a user."""
+    if isinstance(data, dict):
+        return {k: (render.file_name(v) if k == "source" and isinstance(v, str) else public_json(v))
+                for k, v in data.items()}
+    if isinstance(data, list):
+        return [public_json(v) for v in data]
+    return data

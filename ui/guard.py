@@ -130,6 +130,13 @@ class Guard:
         origin = headers.get("origin", "").rstrip("/")
         cross = bool(origin) and origin not in own_origins(headers, scope.get("scheme", "http"))
         if cross and origin not in self.origins:
+            if scope["type"] == "http" and scope.get("path", "").endswith("/embed-info"):
+                # The widget loader asks first, so that a page that may not embed the assistant
+                # shows a line saying so rather than a blank box (it learns nothing else).
+                await _plain(send, 200, b'{"allowed": false}',
+                             [(b"access-control-allow-origin", origin.encode()),
+                              (b"vary", b"Origin"), *self._policy()])
+                return
             await _refuse(scope, send, 403, b"origin not allowed", self._policy())
             return
         if scope["type"] == "websocket":

@@ -52,25 +52,42 @@ def _marker_md(numbers: str, known: set[int]) -> str:
     return "".join(f'<sup class="cite">[{n}]</sup>' for n in ns)
 
 
-def text_markdown(text: str, known: Iterable[int]) -> str:
-    """Escape answer text, turning ``[n]`` markers of known citations into superscripts."""
-    known_set = set(known)
+_BULLET = re.compile(r"^(\s*)(?:[-*•]|(\d{1,3})[.)])\s+")
+
+
+def _line_markdown(line: str, known: set[int]) -> str:
     out: list[str] = []
+    prefix = ""
+    m = _BULLET.match(line)
+    if m:  # an answer's own list item stays a list item ("- " escaped would show literally)
+        prefix = m.group(1) + (f"{m.group(2)}. " if m.group(2) else "- ")
+        line = line[m.end():]
     pos = 0
-    for m in MARKER.finditer(text):
-        out.append(escape_md(text[pos : m.start()]))
-        out.append(_marker_md(m.group(1), known_set))
-        pos = m.end()
-    out.append(escape_md(text[pos:]))
-    return "".join(out)
+    for mm in MARKER.finditer(line):
+        out.append(escape_md(line[pos : mm.start()]))
+        out.append(_marker_md(mm.group(1), known))
+        pos = mm.end()
+    out.append(escape_md(line[pos:]))
+    return prefix + "".join(out)
 
 
-def _basename(source: str) -> str:
+def text_markdown(text: str, known: Iterable[int]) -> str:
+    """Escape answer text, turning ``[n]`` markers of known citations into superscripts
+    and the answer's own list lines (``- ``, ``* ``, ``1. ``) into a markdown list."""
+    known_set = set(known)
+    return "\n".join(_line_markdown(line, known_set) for line in text.split("\n"))
+
+
+def file_name(source: str) -> str:
+    """The last part of a path (either slash): what a user may see of where a document came from."""
     return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
+_basename = file_name
+
+
 def _meta(date: str | None, lang: str) -> str:
-    parts = [date or "undated", (lang or "und").upper()]
+    parts = [display_date(date), (lang or "und").upper()]
     return " · ".join(parts)
 
 
@@ -79,24 +96,27 @@ def streaming_markdown(partial: str) -> str:
     return text_markdown(partial, known=range(1, 100)) + " ▍"
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The final chat bubble: answer with inline citations, sources list, notices."""
+def answer_markdown(answer: Answer, link: DocLink | None = None) -> str:
+    """The final chat bubble: answer with inline citations, sources list, notices.
+
+    The bubble also carries its own source cards (hidden, ``.answer-sources``): clicking a
+    citation in an earlier answer shows that answer's sources, not the latest's (ui/static/chat.js).
+    """
     lines: list[str] = []
     if answer.query and answer.query.strip() != answer.question.strip():
         lines.append(f"<small>🔎 Searched for: *{escape_md(answer.query)}*</small>\n")
     if answer.refused:
-        lines.append(f"**{NOT_FOUND}.**")
-        if answer.text.strip():
-            lines.append("\n" + text_markdown(answer.text, ()))
-        if answer.related:
-            lines.append("\nClosest passages (not an answer):")
-            for h in answer.related[:5]:
-                c = h.chunk
+        # One refusal line (the answer's own words), then each related document once.
+        lines.append(f"**{text_markdown(answer.text, ()) if answer.text.strip() else NOT_FOUND + '.'}**")
+        docs = distinct_documents(answer.related)
+        if docs:
+            lines.append("\nRelated documents (they do not answer it):\n")
+            for c in docs[:5]:
                 lines.append(f"- {escape_md(c.title or c.doc_id)} <small>({escape_md(_meta(c.date, c.lang))})</small>")
     else:
         lines.append(text_markdown(answer.text, (c.n for c in answer.citations)))
         if answer.citations:
-            lines.append("\n**Sources**")
+            lines.append("\n**Sources**\n")
             for c in answer.citations:
                 lines.append(
                     f"<sup class=\"cite\">[{c.n}]</sup> {escape_md(c.title or c.doc_id)} "
@@ -108,7 +128,20 @@ def answer_markdown(answer: Answer) -> str:
         lines.extend(f"<small>- {escape_md(f)}</small>" for f in answer.flagged)
     if answer.notice:
         lines.append(f"\n<small>ℹ️ {escape_md(answer.notice)}</small>")
+    if answer.citations or answer.related:
+        lines.append(f'\n<div class="answer-sources">{sources_html(answer, link)}</div>')
     return "\n".join(lines)
+
+
+def distinct_documents(hits: Sequence[Hit]) -> list:
+    """The chunks of ``hits`` keeping the first of each document (a refusal lists documents, not passages)."""
+    seen: set[str] = set()
+    out = []
+    for h in hits:
+        if h.chunk.doc_id not in seen:
+            seen.add(h.chunk.doc_id)
+            out.append(h.chunk)
+    return out
 
 
 def _context(doc_text: str | None, passage_text: str, passage_start: int, start: int, end: int) -> tuple[str, str, str]:
@@ -140,7 +173,7 @@ def _citation_card(c: Citation, link: DocLink | None) -> str:
     before, quote_, after = _context(None, p.text if p else c.text, p.start if p else c.start, c.start, c.end)
     open_link = _open_link(link, c.doc_id, c.start, c.end)
     return (
-        f'<div class="src-card" id="src-{c.n}" data-doc="{escape_html(c.doc_id)}">'
+        f'<div class="src-card n{c.n}" id="src-{c.n}" data-doc="{escape_html(c.doc_id)}">'
         f'<div class="src-head"><span class="src-n">{c.n}</span>'
         f'<span class="src-title">{escape_html(c.title or c.doc_id)}</span></div>'
         f'<div class="src-meta">{escape_html(_meta(c.date, c.lang))}'
@@ -218,9 +251,45 @@ pre{{white-space:pre-wrap;font:inherit}} mark{{background:#fde68a;padding:.1em 0
 </body></html>"""
 
 
-def document_rows(docs: Sequence[Document], chunk_counts: Sequence[int]) -> list[list[object]]:
-    """Rows of the indexed-documents table: title, date, language, chunks, id."""
-    return [
-        [d.title, d.date or "", d.lang, n, d.id]
-        for d, n in sorted(zip(docs, chunk_counts), key=lambda p: p[0].title.lower())
-    ]
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def display_date(date: str | None) -> str:
+    """An ISO or partial date for people: ``2022-05-27`` stays, ``--05-27`` → ``27 May (year not stated)``."""
+    if not date:
+        return "undated"
+    m = re.fullmatch(r"--(\d\d)-(\d\d)", date)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return f"{int(m.group(2))} {MONTHS[int(m.group(1)) - 1]} (year not stated)"
+    return date
+
+
+def human_size(n: int | None) -> str:
+    """``1536`` → ``1.5 KB``; ``None`` (no file) → ``""``."""
+    if n is None:
+        return ""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def document_rows(docs: Sequence[Document], chunk_counts: Sequence[int],
+                  facts: Sequence[tuple[int | None, float | None]] | None = None,
+                  pending: Sequence[tuple[str, str]] = ()) -> list[list[object]]:
+    """Rows of the documents table: title, date, language, chunks, size, added, status, id.
+
+    ``facts`` gives each document's file (size, mtime); ``pending`` lists files being indexed
+    as (name, status), shown first so that the table never disappears while indexing.
+    """
+    import datetime as _dt
+
+    facts = facts or [(None, None)] * len(docs)
+    out: list[list[object]] = [[name, "", "", "", "", "", status, ""] for name, status in pending]
+    for d, n, (size, mtime) in sorted(zip(docs, chunk_counts, facts), key=lambda p: p[0].title.lower()):
+        added = _dt.datetime.fromtimestamp(mtime).strftime("%Y-%m-%d %H:%M") if mtime else ""
+        title = d.title if len(d.title) <= 90 else d.title[:89] + "…"
+        out.append([title, display_date(d.date) if d.date else "", d.lang, n, human_size(size), added, "ready", d.id])
+    return out

@@ -20,7 +20,7 @@ def theme() -> Any:
     )
 
 
-HEAD = '<meta name="referrer" content="same-origin">'
+HEAD = '<meta name="referrer" content="same-origin"><script src="chat.js" defer></script>'
 
 CSS = """
 #topbar { padding: 2px 4px 0; }
@@ -28,7 +28,11 @@ CSS = """
 .brand .logo { display: inline-grid; place-items: center; width: 1.8rem; height: 1.8rem; border-radius: .5rem;
   background: var(--color-accent); color: white; font-size: 1.05rem; }
 .brand .tag { font-size: .85rem; font-weight: 400; color: var(--body-text-color-subdued); }
-sup.cite { color: var(--color-accent); font-weight: 650; font-size: .72em; margin-left: 1px; }
+sup.cite { color: var(--color-accent); font-weight: 650; font-size: .72em; margin-left: 1px; cursor: pointer; }
+sup.cite:hover, sup.cite:focus { text-decoration: underline; outline: none; }
+.answer-sources { display: none !important; }
+@keyframes src-flash { 0%, 60% { box-shadow: 0 0 0 3px var(--color-accent); background: #eef2ff; } 100% { box-shadow: none; } }
+.src-card.flash { animation: src-flash 1.6s ease-out; }
 #sources-title h3 { margin: 0 0 .25rem; }
 #sources { max-height: 640px; overflow-y: auto; }
 .src-empty { color: var(--body-text-color-subdued); font-size: .92rem; padding: .75rem;
@@ -48,5 +52,7 @@ sup.cite { color: var(--color-accent); font-weight: 650; font-size: .72em; margi
 .src-open:hover { text-decoration: underline; }
 .src-refused { background: #fff7ed; border: 1px solid #fdba74; color: #9a3412; border-radius: .7rem;
   padding: .65rem .8rem; margin-bottom: .7rem; font-size: .9rem; }
+#ask-hint { min-height: 0; color: #b45309; font-size: .85rem; margin-top: -.4rem; }
+#ask-hint p { margin: 0; }
 footer { display: none !important; }
 """

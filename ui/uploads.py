@@ -96,7 +96,8 @@ def add_uploads(engine: Any, files: Sequence[str], target: Path, cache: Path,
                 on_progress: Callable[[float, str], None] | None = None):
     """Check and store the uploads (:func:`store_uploads`) and index them (``Engine.add``).
 
-    Returns the IndexReport; files that could not be indexed are not kept.
+    Returns the IndexReport; files that could not be indexed are never kept, whether the
+    others were indexed or the whole upload failed.
     """
     try:
         taken = [d.id for d in engine.documents()]
@@ -108,9 +109,32 @@ def add_uploads(engine: Any, files: Sequence[str], target: Path, cache: Path,
     except RagError:
         _discard_unindexed(engine, stored)
         raise
-    skipped = {p for p, _ in report.skipped}
-    _discard_unindexed(engine, [p for p in stored if str(p) in skipped])
+    # Every stored file that no indexed document comes from goes (skipped paths may be
+    # spelled differently from ours, so the index is asked, not the report).
+    _discard_unindexed(engine, stored)
     return report
+
+
+def remove_documents(engine: Any, doc_ids: Sequence[str], target: Path):
+    """Delete documents from the index and their uploaded files from ``target`` (IndexReport).
+
+    Only files under ``target`` are removed: a document indexed from elsewhere (the sample
+    corpus, a folder given to ``rag index``) keeps its file.
+    """
+    sources = {d.id: d.source for d in _documents_or_none(engine)}
+    report = engine.remove(list(doc_ids))
+    for doc_id in doc_ids:
+        src = sources.get(doc_id)
+        if src and inside(src, target) and Path(src).is_file():
+            Path(src).unlink()
+    return report
+
+
+def _documents_or_none(engine: Any) -> list[Any]:
+    try:
+        return engine.documents()
+    except IndexMissingError:
+        return []
 
 
 def recover_uploads(engine: Any, target: Path, index: bool = True) -> list[str]:

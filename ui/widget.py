@@ -50,22 +50,52 @@ EMBED_JS = """/* rag widget loader: <script src="ROOT/embed.js" async></script> 
   var height = me.getAttribute("data-height") || "720px";
   var target = me.getAttribute("data-target");
   var host = target ? document.querySelector(target) : null;
-  var app = document.createElement("gradio-app");
-  app.setAttribute("src", root);
-  app.setAttribute("initial_height", height);
-  app.setAttribute("container", "false");
-  app.setAttribute("info", "false");
-  app.setAttribute("theme_mode", me.getAttribute("data-theme") || "light");
-  app.className = "rag-widget";
-  app.style.display = "block";
-  app.style.minHeight = height;
-  if (host) { host.appendChild(app); } else { me.parentNode.insertBefore(app, me.nextSibling); }
-  if (!window.customElements || !window.customElements.get("gradio-app")) {
-    var s = document.createElement("script");
-    s.type = "module";
-    s.src = root + "__MODULE__";
-    document.head.appendChild(s);
+  function place(el) { if (host) { host.appendChild(el); } else { me.parentNode.insertBefore(el, me.nextSibling); } }
+  function notice(text) {                         // a short line instead of a blank gap
+    var p = document.createElement("p");
+    p.className = "rag-widget-notice";
+    p.setAttribute("role", "status");
+    p.style.cssText = "padding:.8rem 1rem;border:1px solid #fdba74;background:#fff7ed;color:#9a3412;" +
+      "border-radius:.6rem;font:14px/1.4 system-ui,sans-serif";
+    p.textContent = text;
+    place(p);
   }
+  function frame() {                              // password login: the app's own page, login form included
+    var f = document.createElement("iframe");
+    f.className = "rag-widget";
+    f.src = root;
+    f.title = "Ask the documents";
+    f.style.cssText = "display:block;width:100%;border:0;height:" + height;
+    place(f);
+  }
+  function component() {
+    var app = document.createElement("gradio-app");
+    app.setAttribute("src", root);
+    app.setAttribute("initial_height", height);
+    app.setAttribute("container", "false");
+    app.setAttribute("info", "false");
+    app.setAttribute("theme_mode", me.getAttribute("data-theme") || "light");
+    app.className = "rag-widget";
+    app.style.display = "block";
+    app.style.minHeight = height;
+    place(app);
+    if (!window.__ragChat) {                       // citations that can be followed (ui/static/chat.js)
+      var c = document.createElement("script");
+      c.src = root + "chat.js";
+      document.head.appendChild(c);
+    }
+    if (!window.customElements || !window.customElements.get("gradio-app")) {
+      var s = document.createElement("script");
+      s.type = "module";
+      s.src = root + "__MODULE__";
+      document.head.appendChild(s);
+    }
+  }
+  fetch(root + "embed-info", { credentials: "omit" }).then(function (r) { return r.json(); }).then(function (info) {
+    if (!info.allowed) { notice("This site is not allowed to embed the assistant."); }
+    else if (info.login) { frame(); }
+    else { component(); }
+  }).catch(function () { notice("The assistant cannot be reached right now."); });
 })();
 """
 
@@ -164,6 +194,19 @@ def install(app: Any, engine: Any, settings: Settings) -> None:
         except RagError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
         return HTMLResponse(render.document_page(doc, start, end), headers={"content-security-policy": DOC_CSP})
+
+    chat_js = (STATIC / "chat.js").read_text(encoding="utf-8")
+
+    @app.get("/chat.js", include_in_schema=False)
+    def chat_script() -> Response:
+        return Response(chat_js, media_type="text/javascript; charset=utf-8", headers={"cache-control": "no-cache"})
+
+    @app.get("/embed-info", include_in_schema=False)
+    def embed_info() -> dict[str, bool]:
+        # Reached only by the app's own pages and listed origins (others get {"allowed": false}
+        # from the Guard). With a password login the widget is an iframe: the web component
+        # cannot show Gradio's login form, the app's page can.
+        return {"allowed": True, "login": bool(settings.auth) and not settings.auth_header}
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

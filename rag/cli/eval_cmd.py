@@ -46,6 +46,9 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--no-answers", action="store_true", help="retrieval metrics only (skip Engine.ask)")
     p.add_argument("--max-queries", type=int, metavar="N", help="BEIR: evaluate only the first N judged queries")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--from-feedback", metavar="FILE",
+                   help="turn the 👎 answers of a feedback file (<index>/feedback.jsonl) into a reviewable "
+                   "evaluation set written to --out SET.jsonl (nothing is evaluated)")
     p.set_defaults(func=run_eval)
 
 
@@ -65,6 +68,27 @@ def _engine(settings, args, cache_root: Path, progress: bool):
     return eng
 
 
+def write_feedback_set(feedback_file: str, out: str) -> int:
+    import json
+
+    from eval.from_feedback import eval_items
+    from eval.schema import load_set
+    from rag.errors import InputError
+    from rag.feedback import read
+
+    if not out.endswith(".jsonl"):
+        raise InputError("with --from-feedback, --out names the set to write: --out SET.jsonl")
+    if not Path(feedback_file).is_file():
+        raise InputError(f"no feedback file {feedback_file} (the chat writes <index dir>/feedback.jsonl)")
+    items = eval_items(read(feedback_file))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+    if items:
+        load_set(out)  # what was written is a valid set
+    print(f"{len(items)} question(s) from 👎 feedback written to {out}: review them, then `rag eval {out}`")
+    return 0
+
+
 def run_eval(args: argparse.Namespace) -> int:
     from eval.configs import build_configs
     from eval.report import check_bounds, parse_bounds, terminal_table
@@ -72,6 +96,8 @@ def run_eval(args: argparse.Namespace) -> int:
     from rag.errors import InputError
     from rag.settings import load_settings
 
+    if args.from_feedback:
+        return write_feedback_set(args.from_feedback, args.out)
     if bool(args.sets) == bool(args.beir):
         raise InputError("give evaluation SET file(s) or --beir DIR (one of the two)")
     overrides = {k: v for k, v in {"index_dir": args.index_dir, "model": args.model}.items() if v is not None}
