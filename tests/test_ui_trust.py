@@ -113,12 +113,23 @@ SECOND = "How will industrial growth be stabilised in the second quarter?"
 
 
 def _ask(page, question: str) -> None:
-    page.fill("#question textarea", question)
-    page.click("#ask")
-    wait_for_answer(page)
+    """Ask and wait until this answer is complete and the panel shows its sources.
+
+    After an earlier answer the panel already holds source cards and the box may still be
+    enabled just after the click, so waiting for those alone can return before the new answer.
+    """
     from playwright.sync_api import expect
 
+    before = bot_messages(page).count()
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    expect(bot_messages(page)).to_have_count(before + 1, timeout=90_000)
+    wait_for_answer(page)
     expect(page.locator("#question textarea")).to_be_enabled(timeout=90_000)
+    own = bot_messages(page).last.locator(".answer-sources .src-card mark").first
+    if own.count():
+        expect(page.locator("#sources .src-card mark").first).to_have_text(own.text_content().strip(),
+                                                                          timeout=30_000)
 
 
 def _panel_titles(page) -> list[str]:
