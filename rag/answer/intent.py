@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["asked_items", "asks_date", "states_date", "key_numbers", "key_names"]
+__all__ = ["asked_items", "asks_date", "states_date", "key_numbers", "key_names", "numbers_in"]
 
 _ITEM_WORDS = (
     r"measures?|items?|articles?|points?|paragraphs?|clauses?|provisions?|sections?|policies|policy|"
@@ -70,8 +70,15 @@ def key_numbers(question: str) -> frozenset[str]:
 
     "What was announced on 3 June 2021?" → {"3", "2021"}; "measure 9" is an item, not a key number.
     """
-    without_items = _ORDINAL_REF.sub(" ", _ITEM_REF.sub(" ", question))
-    return frozenset(n.lstrip("0") or "0" for n in re.findall(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])", without_items))
+    return numbers_in(_ORDINAL_REF.sub(" ", _ITEM_REF.sub(" ", question)))
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """Standalone numbers as written, leading zeros dropped ("09" and "9" are one number)."""
+    return frozenset(n.lstrip("0") or "0" for n in _NUMBER.findall(text))
 
 
 _NAME = re.compile(r"\b([A-ZÀ-Ý][a-zà-ÿ]+(?:[- ][A-ZÀ-Ý][a-zà-ÿ]+)+)\b")

@@ -157,11 +157,10 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
         if not refused:
             picks = select.pick(scores, vecs, [c.doc_id for c in chunks], terms, s.max_points,
                                 s.min_sentence_score, s.dedup_threshold)
+            picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
             texts = [sentences[i].text for i in picks]
             refused = (not picks or refusal.lacks_asked_quantity(question, texts)
                        or refusal.misses_key_facts(question, [x.text for x in sentences]))
-            picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
-            texts = [sentences[i].text for i in picks]
             if not refused and refusal.asks_quantity(question):
                 states = refusal.states_amount if refusal.asks_amount(question) else refusal.states_quantity
                 picks = select.lead_first(picks, [states(x) for x in texts])

@@ -89,15 +89,6 @@ def lacks_asked_quantity(question: str, sentences: list[str]) -> bool:
     return asks_quantity(question) and not any(states_quantity(s) for s in sentences)
 
 
-_NUM = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
-
-
-def _fold(text: str) -> str:
-    import unicodedata
-
-    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
-
-
 def misses_key_facts(question: str, candidates: list[str]) -> bool:
     """True when the question names a number or a person that no retrieved sentence contains.
 
@@ -106,15 +97,16 @@ def misses_key_facts(question: str, candidates: list[str]) -> bool:
     documents do not say. Numbers match as written ("27" in "27 mai" answers
     "May 27"); names match without case or accents.
     """
-    from .intent import key_names, key_numbers
+    from rag.analysis import fold_accents
+
+    from .intent import key_names, key_numbers, numbers_in
 
     nums = key_numbers(question)
     names = key_names(question)
     if not nums and not names:
         return False
     text = " ".join(candidates)
-    have = {n.lstrip("0") or "0" for n in _NUM.findall(text)}
-    if nums - have:
+    if nums - numbers_in(text):
         return True
-    folded = _fold(text)
-    return any(_fold(name) not in folded for name in names)
+    folded = fold_accents(text.lower())
+    return any(fold_accents(name.lower()) not in folded for name in names)
