@@ -57,8 +57,11 @@ def is_heading(text: str) -> bool:
     return len(t.split()) <= 12 and not t.endswith((".", "!", "?", ";", "。", "»", "\"", "”"))
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")  # runs of characters that are not letters or digits
+
+
 def _norm(text: str) -> str:
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+    return _NOT_ALNUM.sub(" ", text.lower()).strip()
 
 
 def is_title(text: str, title: str) -> bool:
@@ -81,10 +84,10 @@ def is_label(text: str, title: str) -> bool:
     Ministère … a tenu une téléconférence."); such a title states a fact and
     stays a candidate, though it may not lead the answer (see :func:`title_not_first`).
     """
-    if not is_title(text, title):
-        return False
     t = text.rstrip()
-    return not t.endswith(_CLOSING) and (":" in t or "：" in t or len(t.split()) <= 12)
+    if t.endswith(_CLOSING) or not (":" in t or "：" in t or len(t.split()) <= 12):
+        return False  # cheap tests first: most candidate sentences end with punctuation
+    return is_title(text, title)
 
 
 def title_not_first(picks: Sequence[int], titles: Sequence[bool]) -> list[int]:

@@ -10,6 +10,8 @@ specific is only the stop list: question words of both languages ("what",
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rag import analysis
 from rag.analysis import words
 from rag.metadata import detect_language
@@ -37,8 +39,13 @@ def question_lang(text: str) -> str:
     return "fr" if detect_language(text) == "fr" else "en"
 
 
+@lru_cache(maxsize=1 << 15)
 def content_terms(text: str, lang: str = "en") -> frozenset[str]:
-    """Stemmed content words: stopwords of both languages dropped, numbers kept."""
+    """Stemmed content words: stopwords of both languages dropped, numbers kept.
+
+    Memoised (pure, immutable result): every question scores the same indexed
+    sentences again, and this is the answer step's largest cost after the model.
+    """
     toks = [t for t in words(text) if t not in EN_STOP and t not in FR_STOP and (len(t) > 1 or t.isdigit())]
     if not toks:
         return frozenset()
