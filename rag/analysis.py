@@ -1,4 +1,4 @@
-"""One analyzer for every place that turns text into terms: BM25, answer scoring, follow-ups.
+r"""One analyzer for every place that turns text into terms: BM25, answer scoring, follow-ups.
 
 Words are ``[^\W_]+`` runs, lower-cased; stemming is Snowball (PyStemmer, the
 stemmers bm25s uses) for the text's language; stopword lists are bm25s's. BM25

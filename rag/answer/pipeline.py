@@ -43,6 +43,15 @@ class AnswerContext:
     embedder: "Embedder"
     settings: "Settings"
 
+    def thresholds(self) -> tuple[float, float]:
+        """(least score of a point, score under which to refuse): the settings', or the model's own."""
+        from rag.embed import Embedder
+
+        s, e = self.settings, self.embedder
+        return (s.min_sentence_score if s.min_sentence_score >= 0
+                else getattr(e, "min_sentence_score", Embedder.min_sentence_score),
+                s.refuse_below if s.refuse_below >= 0 else getattr(e, "refuse_below", Embedder.refuse_below))
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -153,10 +162,11 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
         picks = [i for i, r in enumerate(rows) if r in wanted][: s.max_points]
         refused = not picks
     else:
-        refused = refusal.should_refuse(ev, s.refuse_below)
+        min_score, refuse_below = ctx.thresholds()
+        refused = refusal.should_refuse(ev, refuse_below)
         if not refused:
             picks = select.pick(scores, vecs, [c.doc_id for c in chunks], terms, s.max_points,
-                                s.min_sentence_score, s.dedup_threshold)
+                                min_score, s.dedup_threshold)
             picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
             texts = [sentences[i].text for i in picks]
             refused = (not picks or refusal.lacks_asked_quantity(question, texts)
