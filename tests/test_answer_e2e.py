@@ -92,3 +92,10 @@ def test_uploaded_pdf_answers_how_much_with_the_figure_first_under_its_real_titl
     assert "45 million yuan" in first.text and first.text.startswith("The inspection found")
     assert first.title == HERON_HEADING
     assert ans.text.split("\n")[1].startswith("- The inspection found corrosion")
+
+
+def test_numbered_item_without_the_asked_figure_is_refused(sample_engine):
+    # Measure 9 exists but states no amount: the item is related, not an answer to "how many yuan".
+    ans = sample_engine.ask("How many yuan does measure 9 of the February notice provide?")
+    assert ans.refused and not ans.citations
+    assert not sample_engine.ask("What did measure 9 say?").refused

@@ -160,7 +160,10 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
         # "What did measure 9 say?": the numbered item itself, or a refusal when no document has it.
         wanted = {r for r, _ in found}
         picks = [i for i, r in enumerate(rows) if r in wanted][: s.max_points]
-        refused = not picks
+        # The item exists, but "by how many points must banks cut rates under measure 8?" is only
+        # answered when the item states a figure, like any other question.
+        refused = (not picks or refusal.lacks_asked_quantity(question, [sentences[i].text for i in picks])
+                   or refusal.misses_key_facts(question, [x.text for x in sentences]))
     else:
         min_score, refuse_below = ctx.thresholds()
         refused = refusal.should_refuse(ev, refuse_below)
