@@ -362,3 +362,23 @@ def test_documents_tab_previews_the_cleaned_text(browser, sample_engine):
         expect(page.locator("#preview-text textarea")).to_have_value(re.compile(re.escape(doc.text[:60])),
                                                                      timeout=10_000)
         guard.check()
+
+
+def test_only_a_finished_answer_or_new_conversation_writes_the_saved_conversation(tmp_path):
+    """A save chained after an answer could land after "New conversation" under load and bring the
+    cleared conversation back on reload: the saved state is written by the answer's own final update
+    (never by a stopped or cancelled one) and by "New conversation", which cancels answers in flight."""
+    from rag.engine import Engine
+    from rag.settings import Settings
+    from ui.app import build_blocks
+
+    engine = Engine(Settings(model="hashing-64", index_dir=str(tmp_path / "idx")))
+    demo = build_blocks(engine, engine.settings)
+    writers = {i: fn.name for i, fn in demo.fns.items() if any(type(o).__name__ == "BrowserState" for o in fn.outputs)}
+    assert set(writers.values()) == {"respond", "new_conversation"}
+    answers = sorted(i for i, name in writers.items() if name == "respond")
+    [clear] = [i for i, name in writers.items() if name == "new_conversation"]
+    deps = demo.get_config_file()["dependencies"]
+    [button] = [d["targets"] for d in deps if d["id"] == clear]
+    cancelled = {c for d in deps if d["targets"] == button for c in d.get("cancels") or []}
+    assert cancelled == set(answers)  # clicking "New conversation" cancels every answer in flight

@@ -119,7 +119,7 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
         def respond(question: str, messages, history, k_, mode_, docs_, langs_, from_, to_, known,
                     request: gr.Request):
             if not question:  # nothing was taken (see take_question)
-                yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 return
             link = render.doc_link(_root_url(request, settings))
             messages = list(messages)
@@ -128,16 +128,17 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
                 final = None
                 for md, answer in chat.stream_answer(engine, question, history, int(k_), mode_, filters):
                     final = answer
-                    yield messages + [chat.assistant_message(md)], gr.skip(), gr.skip(), gr.skip()
+                    yield messages + [chat.assistant_message(md)], gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 if final is not None:
-                    yield (
-                        messages + [chat.assistant_message(render.answer_markdown(final, link))],
-                        render.sources_html(final, link),
-                        list(history) + [(question, final.text)],
-                        {**known, len(messages): feedback.answer_fields(final)},
-                    )
+                    done = messages + [chat.assistant_message(render.answer_markdown(final, link))]
+                    pairs_ = list(history) + [(question, final.text)]
+                    known_ = {**known, len(messages): feedback.answer_fields(final)}
+                    # Saved with the finished answer, in the same update: an answer that is stopped, or
+                    # cancelled by "New conversation", never writes an older conversation back afterwards.
+                    yield done, render.sources_html(final, link), pairs_, known_, save(done, pairs_, known_)
             except RagError as exc:
-                yield messages + [chat.assistant_message(chat.error_markdown(exc))], gr.skip(), gr.skip(), gr.skip()
+                failed = messages + [chat.assistant_message(chat.error_markdown(exc))]
+                yield failed, gr.skip(), gr.skip(), gr.skip(), save(failed, history, known)
 
         pending = gr.State("")
         # The conversation is kept in the browser (localStorage, encrypted by Gradio): a reload
@@ -156,11 +157,10 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
         def answer_after(event: Any) -> Any:
             """respond, then give the box back and remember the conversation; returns the respond event."""
             answering = event.success(
-                respond, [pending, chatbot, pairs, *settings_inputs, answers], [chatbot, sources, pairs, answers],
-                api_visibility="private",
+                respond, [pending, chatbot, pairs, *settings_inputs, answers],
+                [chatbot, sources, pairs, answers, saved], api_visibility="private",
             )
-            answering.then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private"
-                           ).then(save, [chatbot, pairs, answers], saved, queue=False, api_visibility="private")
+            answering.then(lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")
             return answering
 
         streams = [answer_after(trigger(take_question, [box, chatbot], [box, chatbot, pending, hint], queue=False,
@@ -191,8 +191,9 @@ def build_blocks(engine: Any, settings: Settings) -> Any:
         def new_conversation():
             return [], [], render.sources_html(None), {}, {"messages": [], "pairs": [], "answers": {}}
 
-        clear.click(new_conversation, None, [chatbot, pairs, sources, answers, saved],
-                    queue=False, api_visibility="private")
+        clear.click(new_conversation, None, [chatbot, pairs, sources, answers, saved], cancels=streams,
+                    queue=False, api_visibility="private").then(
+            lambda: gr.update(interactive=True), None, box, queue=False, api_visibility="private")
         demo.load(restore, saved, [chatbot, pairs, answers], queue=False, api_visibility="private")
 
         # Keep the filter choices in step with the indexed documents.
