@@ -86,3 +86,24 @@ def test_connect_timeout_comes_from_the_url_or_a_default():
 
     assert PostgresStore("postgresql://u@db.example/rag", None)._timeout == {"connect_timeout": CONNECT_TIMEOUT}
     assert PostgresStore("postgresql://u@db.example/rag?connect_timeout=30", None)._timeout == {}
+
+
+def test_two_servers_answer_every_question_while_documents_are_added_and_none_is_lost(pg_url):
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "bench/shared_serve.py", "--store", pg_url, "--servers", "2", "--clients", "3",
+         "--questions", "2", "--adds", "1", "--docs-per-add", "2", "--add-pause", "0", "--model", "hashing-256"],
+        cwd=root, capture_output=True, text=True, timeout=240,
+        env={**os.environ, "PYTHONPATH": str(root)})
+    out = proc.stdout
+    assert proc.returncode == 0, out + proc.stderr[-2000:]
+    answered = re.findall(r"server \d: answered (\d+)/(\d+)", out)
+    assert len(answered) == 2 and all(a == b and int(b) >= 6 for a, b in answered), out
+    assert re.search(r"add 1: 2 documents in", out), out
+    assert re.search(r"documents: before 5, added 2, after 7 \(expected 7\); lost: none", out), out
