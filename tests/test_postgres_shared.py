@@ -107,3 +107,14 @@ def test_two_servers_answer_every_question_while_documents_are_added_and_none_is
     assert len(answered) == 2 and all(a == b and int(b) >= 6 for a, b in answered), out
     assert re.search(r"add 1: 2 documents in", out), out
     assert re.search(r"documents: before 5, added 2, after 7 \(expected 7\); lost: none", out), out
+
+
+def test_a_view_taken_before_the_connection_dropped_reads_on_through_a_new_one(pg_url):
+    eng = Engine(Settings(store=pg_url), embedder=HashingEmbedder(64))
+    eng.index([SAMPLE_CORPUS])
+    old, older = eng.view(), eng.view()
+    assert _terminate_backends(pg_url) >= 1
+    assert len(old.documents()) == 5  # this view reconnects ...
+    assert len(older.chunks_of(older.documents()[0].id)) >= 1  # ... and one sharing the closed connection too
+    assert eng.search("loans for small firms", k=3)
+    eng.close()
