@@ -173,6 +173,11 @@ class PostgresView:
             self.conn.execute(f"SET LOCAL hnsw.ef_search = {min(MAX_EF_SEARCH, max(100, 2 * n))}")
             if where:  # keep scanning the graph until n rows pass the filter
                 self.conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            elif n <= MAX_EF_SEARCH:
+                # From about 200 rows the planner costs a sequential scan below the graph, but the
+                # vectors sit in TOAST: on SciFact (9,639 chunks) 96 ms against 7 ms for 300 rows,
+                # the graph's recall@300 1.000 at this ef_search. A filter keeps the planner's choice.
+                self.conn.execute("SET LOCAL enable_seqscan = off")
             rows = self.conn.execute(
                 f"SELECT key, -((embedding::vector({d})) <#> %(q)s::vector({d})) FROM rag_chunks WHERE true{where} "
                 f"ORDER BY (embedding::vector({d})) <#> %(q)s::vector({d}) LIMIT %(n)s", {"q": q, "n": n, **params}).fetchall()
