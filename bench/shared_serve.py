@@ -154,32 +154,29 @@ def user(url: str, qs: list[str], out: Outcomes, adding: threading.Event) -> Non
         client.close()
 
 
+def add_round(folder: Path, r: int, numbers: range) -> dict:
+    """One `rag index --add` of new documents, in its own process: what it reported and how long it took."""
+    files = [extra_document(folder, n) for n in numbers]
+    t0 = time.perf_counter()
+    proc = rag("index", "--add", *map(str, files), "--json", "--quiet")
+    entry = {"round": r, "files": [f.stem for f in files], "wall_s": time.perf_counter() - t0, "rc": proc.returncode}
+    if proc.returncode == 0:
+        report = json.loads(proc.stdout.strip().splitlines()[-1])
+        entry.update(added=report["added"], index_s=report["seconds"], documents=report["documents"])
+    else:
+        entry["error"] = (proc.stderr.strip().splitlines() or ["?"])[-1]
+    return entry
+
+
 def adder(folder: Path, rounds: int, per_round: int, pause: float, log: list[dict], adding: threading.Event) -> None:
-    """`rag index --add` in its own process, ``rounds`` times, new documents each time; clears ``adding``."""
+    """``rounds`` adds of ``per_round`` new documents each (after the ones already in ``log``); clears ``adding``."""
     try:
-        _add(folder, rounds, per_round, pause, log)
+        first = sum(len(e["files"]) for e in log)
+        for r in range(rounds):
+            time.sleep(pause)
+            log.append(add_round(folder, len(log), range(first + r * per_round, first + (r + 1) * per_round)))
     finally:
         adding.clear()
-
-
-def _add(folder: Path, rounds: int, per_round: int, pause: float, log: list[dict]) -> None:
-    n = 0
-    for r in range(rounds):
-        time.sleep(pause)
-        files = []
-        for _ in range(per_round):
-            files.append(extra_document(folder, n))
-            n += 1
-        t0 = time.perf_counter()
-        proc = rag("index", "--add", *map(str, files), "--json", "--quiet")
-        wall = time.perf_counter() - t0
-        entry = {"round": r + 1, "files": [f.stem for f in files], "wall_s": wall, "rc": proc.returncode}
-        if proc.returncode == 0:
-            report = json.loads(proc.stdout.strip().splitlines()[-1])
-            entry.update(added=report["added"], index_s=report["seconds"], documents=report["documents"])
-        else:
-            entry["error"] = (proc.stderr.strip().splitlines() or ["?"])[-1]
-        log.append(entry)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -207,18 +204,19 @@ def run(url: str, args: argparse.Namespace, tmp: Path) -> int:
     proc = rag("index", str(ROOT / "rag" / "sample"), "--quiet")
     if proc.returncode != 0:
         raise SystemExit(f"indexing the sample failed: {proc.stderr.strip()}")
-    before = stored_ids(url)
-    print(f"sample indexed into {url.split('@')[-1]}: {len(before)} documents in {time.perf_counter() - t0:.1f} s "
+    sample = stored_ids(url)
+    print(f"sample indexed into {url.split('@')[-1]}: {len(sample)} documents in {time.perf_counter() - t0:.1f} s "
           f"(own process, model load included)", flush=True)
     pool = questions()
     extra = tmp / "extra"
     extra.mkdir()
+    adds = [add_round(extra, 0, range(args.docs_per_add))]  # the same work with nothing else running
+    before = stored_ids(url)
     with servers(args.servers, tmp, args.concurrency, max(64, args.clients + 8)) as running:
         print(f"{len(running)} x rag serve up; {args.clients} clients per server x {args.questions} questions; "
               f"{args.adds} x `rag index --add` of {args.docs_per_add} documents meanwhile; "
               f"{os.cpu_count()} CPUs", flush=True)
         results = [Outcomes() for _ in running]
-        adds: list[dict] = []
         adding = threading.Event()
         adding.set()
         t0 = time.perf_counter()
@@ -236,7 +234,7 @@ def run(url: str, args: argparse.Namespace, tmp: Path) -> int:
 
     expected_added = {stem for a in adds for stem in a["files"]}
     reported_added = {d for a in adds for d in a.get("added", ())}
-    lost = (before | expected_added) - after
+    lost = (sample | expected_added) - after
     ok = True
     for s, r in enumerate(results):
         lat = sorted(r.latencies)
@@ -247,14 +245,16 @@ def run(url: str, args: argparse.Namespace, tmp: Path) -> int:
         ok &= r.answered == r.asked >= args.clients * args.questions
     for a in adds:
         if a["rc"] == 0:
-            print(f"add {a['round']}: {len(a['added'])} documents in {a['index_s']:.2f} s "
+            when = "before the servers, alone" if a["round"] == 0 else "while they ask"
+            print(f"add {a['round']} ({when}): {len(a['added'])} documents in {a['index_s']:.2f} s "
                   f"({a['wall_s']:.1f} s with process start and model load), store then {a['documents']} documents")
         else:
             print(f"add {a['round']}: FAILED: {a['error']}")
         ok &= a["rc"] == 0
-    print(f"documents: before {len(before)}, added {len(expected_added)}, after {len(after)} "
-          f"(expected {len(before | expected_added)}); lost: {sorted(lost) or 'none'}; wall {wall:.1f} s")
-    ok &= not lost and reported_added == expected_added and after == before | expected_added
+    print(f"documents: sample {len(sample)}, before the load {len(before)}, added {len(expected_added)} in all, "
+          f"after {len(after)} (expected {len(sample | expected_added)}); lost: {sorted(lost) or 'none'}; "
+          f"questions' wall {wall:.1f} s")
+    ok &= not lost and reported_added == expected_added and after == sample | expected_added
     print("OK" if ok else "FAILED")
     return 0 if ok else 1
 
