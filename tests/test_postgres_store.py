@@ -100,6 +100,9 @@ def test_eval_refuses_to_replace_documents_it_did_not_write(pg_url, tmp_path, ca
     assert main(["eval", str(set_path), "--store", pg_url, "--out", str(tmp_path / "out"), "--quiet",
                  "--config", "small=chunk_size=300"]) == 2
     assert "holds one" in capsys.readouterr().err
+    assert main(["eval", str(set_path), "--store", pg_url, "--docs", str(SAMPLE_CORPUS), "--out",
+                 str(tmp_path / "out"), "--quiet"]) == 2
+    assert "give one of the two" in capsys.readouterr().err
     assert Engine(Settings(store=pg_url), embedder=HashingEmbedder(256)).documents() == before
 
 
