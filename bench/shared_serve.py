@@ -246,8 +246,8 @@ def run(url: str, args: argparse.Namespace, tmp: Path) -> int:
     for a in adds:
         if a["rc"] == 0:
             when = "before the servers, alone" if a["round"] == 0 else "while they ask"
-            print(f"add {a['round']} ({when}): {len(a['added'])} documents in {a['index_s']:.2f} s "
-                  f"({a['wall_s']:.1f} s with process start and model load), store then {a['documents']} documents")
+            print(f"add {a['round']} ({when}): {len(a['added'])} documents, {a['index_s']:.2f} s in rag (model load, "
+                  f"embedding, write), {a['wall_s']:.1f} s with process start; store then {a['documents']} documents")
         else:
             print(f"add {a['round']}: FAILED: {a['error']}")
         ok &= a["rc"] == 0

@@ -105,8 +105,8 @@ def test_two_servers_answer_every_question_while_documents_are_added_and_none_is
     assert proc.returncode == 0, out + proc.stderr[-2000:]
     answered = re.findall(r"server \d: answered (\d+)/(\d+)", out)
     assert len(answered) == 2 and all(a == b and int(b) >= 6 for a, b in answered), out
-    assert re.search(r"add 0 \(before the servers, alone\): 2 documents in", out), out
-    assert re.search(r"add 1 \(while they ask\): 2 documents in", out), out
+    assert re.search(r"add 0 \(before the servers, alone\): 2 documents, [\d.]+ s in rag", out), out
+    assert re.search(r"add 1 \(while they ask\): 2 documents, [\d.]+ s in rag", out), out
     assert re.search(r"documents: sample 5, before the load 7, added 4 in all, after 9 \(expected 9\); lost: none", out), out
 
 
