@@ -84,7 +84,8 @@ class Engine:
         v = self.view()
         st = getattr(v, "state", None)
         if st is None:
-            raise InputError("state() is only available for the embedded store; use view()")
+            raise InputError(f"Engine.state() reads the embedded index's arrays; the index at {self.location} "
+                             "is not one: use Engine.view() (the store interface)")
         return st
 
     def has_index(self) -> bool:

@@ -61,3 +61,57 @@ def test_hnsw_dense_search_matches_exact_search_on_the_sample(pg_url, tmp_path):
         exact = np.sort(local.state().vectors @ qv)[::-1][:10]
         np.testing.assert_allclose(scores, exact, rtol=1e-5, atol=1e-6)
     pg.close()
+
+
+def test_beir_eval_builds_in_the_database_and_reuses_that_build(pg_url, tmp_path, capsys, monkeypatch):
+    from rag.cli import main
+    from tests.eval_support import write_beir
+
+    monkeypatch.setenv("RAG_MODEL", "hashing-256")
+    beir = str(write_beir(tmp_path / "beir"))
+    args = ["eval", "--beir", beir, "--store", pg_url, "--out", str(tmp_path / "out"), "--quiet",
+            "--index-dir", str(tmp_path / "never-written")]
+    assert main(args + ["--config", "bm25", "--config", "dense", "--fail-under", "ndcg@10=1.0"]) == 0
+    assert "bm25" in capsys.readouterr().out
+    assert not (tmp_path / "never-written").exists()  # nothing went to the embedded cache
+    eng = Engine(Settings(store=pg_url), embedder=HashingEmbedder(256))
+    assert sorted(d.id for d in eng.documents()) == ["ports", "solar", "steel"]
+    generation = eng.view().generation()
+    eng.close()
+    assert main(args + ["--config", "hybrid"]) == 0  # the same corpus and build: not indexed again
+    eng = Engine(Settings(store=pg_url), embedder=HashingEmbedder(256))
+    assert eng.view().generation() == generation
+    eng.close()
+
+
+def test_eval_refuses_to_replace_documents_it_did_not_write(pg_url, tmp_path, capsys, monkeypatch):
+    from rag.cli import main
+    from tests.eval_support import write_beir
+
+    monkeypatch.setenv("RAG_MODEL", "hashing-256")
+    assert main(["index", str(SAMPLE_CORPUS), "--store", pg_url, "--quiet"]) == 0
+    before = Engine(Settings(store=pg_url), embedder=HashingEmbedder(256)).documents()
+    capsys.readouterr()
+    beir = str(write_beir(tmp_path / "beir"))
+    assert main(["eval", "--beir", beir, "--store", pg_url, "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "not in the evaluated corpus" in capsys.readouterr().err
+    set_path = tmp_path / "set.jsonl"
+    set_path.write_text('{"id": "q1", "question": "loans", "lang": "en", "answerable": false}\n')
+    assert main(["eval", str(set_path), "--store", pg_url, "--out", str(tmp_path / "out"), "--quiet",
+                 "--config", "small=chunk_size=300"]) == 2
+    assert "holds one" in capsys.readouterr().err
+    assert main(["eval", str(set_path), "--store", pg_url, "--docs", str(SAMPLE_CORPUS), "--out",
+                 str(tmp_path / "out"), "--quiet"]) == 2
+    assert "give one of the two" in capsys.readouterr().err
+    assert Engine(Settings(store=pg_url), embedder=HashingEmbedder(256)).documents() == before
+
+
+def test_embedded_only_state_says_to_use_the_store_interface(pg_url):
+    from rag.errors import InputError
+
+    eng = Engine(Settings(store=pg_url), embedder=HashingEmbedder(64))
+    eng.index([SAMPLE_CORPUS])
+    with pytest.raises(InputError, match=r"use Engine.view\(\)"):
+        eng.state()
+    assert eng.view().counts().documents == len(eng.documents())
+    eng.close()

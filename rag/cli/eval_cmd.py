@@ -57,6 +57,11 @@ def _engine(settings, args, cache_root: Path, progress: bool):
     from rag.settings import DEFAULT_INDEX
 
     if args.docs:
+        if settings.store.strip():
+            from rag.errors import InputError
+
+            raise InputError("--docs indexes into the eval cache, --store evaluates what the database holds: "
+                             "give one of the two")
         key = hashlib.sha256("\n".join(sorted(str(Path(d).resolve()) for d in args.docs)).encode()).hexdigest()[:12]
         eng = Engine(settings.replace(index_dir=str(cache_root / f"docs-{key}")))
         eng.index(args.docs, progress=progress)
@@ -100,7 +105,8 @@ def run_eval(args: argparse.Namespace) -> int:
         return write_feedback_set(args.from_feedback, args.out)
     if bool(args.sets) == bool(args.beir):
         raise InputError("give evaluation SET file(s) or --beir DIR (one of the two)")
-    overrides = {k: v for k, v in {"index_dir": args.index_dir, "model": args.model}.items() if v is not None}
+    given = {"index_dir": args.index_dir, "model": args.model, "store": args.store}
+    overrides = {k: v for k, v in given.items() if v is not None}
     settings = load_settings(args.settings_file, os.environ, overrides)
     configs = build_configs(settings, args.configs)
     from eval.metrics import BEIR_METRICS, SET_METRICS
