@@ -81,11 +81,13 @@ def test_served_chat_survives_dropped_connections_and_a_database_restart(own_pg,
     eng.close()
 
 
-def test_connect_timeout_comes_from_the_url_or_a_default():
-    from rag.stores.postgres import CONNECT_TIMEOUT, PostgresStore
+def test_connect_timeout_and_keepalives_come_from_the_url_or_a_default():
+    from rag.stores.postgres import CONNECT_TIMEOUT, KEEPALIVES, PostgresStore
 
-    assert PostgresStore("postgresql://u@db.example/rag", None)._timeout == {"connect_timeout": CONNECT_TIMEOUT}
-    assert PostgresStore("postgresql://u@db.example/rag?connect_timeout=30", None)._timeout == {}
+    assert PostgresStore("postgresql://u@db.example/rag", None)._timeout == {"connect_timeout": CONNECT_TIMEOUT,
+                                                                              **KEEPALIVES}
+    given = PostgresStore("postgresql://u@db.example/rag?connect_timeout=30&keepalives_idle=5", None)._timeout
+    assert "connect_timeout" not in given and "keepalives_idle" not in given and given["keepalives"] == 1
 
 
 def test_two_servers_answer_every_question_while_documents_are_added_and_none_is_lost(pg_url):

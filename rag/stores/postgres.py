@@ -17,7 +17,8 @@
 * a reader whose connection the server dropped (a restart, a fail-over,
   ``pg_terminate_backend``) reconnects and runs the read once more; while the
   database cannot be reached every call fails within :data:`CONNECT_TIMEOUT`
-  seconds with a one-line :class:`~rag.errors.StoreError`, never a hang.
+  seconds with a one-line :class:`~rag.errors.StoreError`, never a hang; TCP keepalives
+  notice a server that vanished mid-query (see :data:`KEEPALIVES`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ from .pg_schema import migrate
 
 MAX_EF_SEARCH = 1000  # pgvector's limit
 CONNECT_TIMEOUT = 5  # seconds, unless the URL sets connect_timeout: a server that does not answer is an error, not a hang
+# TCP keepalives (libpq's defaults leave them to the OS: two hours), unless the URL sets them: a
+# server that vanishes mid-query without closing the connection (a partition, a dead host) is
+# noticed after about a minute instead of hanging the question that waits on it.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 _CHUNK_COLS = "key, id, doc_id, text, start_at, end_at, title, source, lang, date"
 _META_COLS = ("generation, model, dimension, chunk_size, chunk_overlap, sentences_indexed, cleaning_version, "
               "sources, languages, documents, chunks, sentences, lexemes")
@@ -412,13 +417,15 @@ class PostgresStore:
 
     @functools.cached_property
     def _timeout(self) -> dict[str, int]:
+        """Connection options the URL leaves unset: the connect timeout and TCP keepalives."""
         from psycopg.conninfo import conninfo_to_dict
 
         try:
-            given = "connect_timeout" in conninfo_to_dict(self.url)
+            given = conninfo_to_dict(self.url)
         except Exception as exc:  # noqa: BLE001 - psycopg's parse errors are not one class
             raise StoreError(f"not a valid database URL: {self.location}: {_first_line(exc)}") from exc
-        return {} if given else {"connect_timeout": CONNECT_TIMEOUT}
+        wanted = {"connect_timeout": CONNECT_TIMEOUT, **KEEPALIVES}
+        return {k: v for k, v in wanted.items() if k not in given}
 
     def _reader(self):
         conn = getattr(self._local, "conn", None)
