@@ -1,4 +1,4 @@
-"""One analyzer for every place that turns text into terms: BM25, answer scoring, follow-ups.
+r"""One analyzer for every place that turns text into terms: BM25, answer scoring, follow-ups.
 
 Words are ``[^\W_]+`` runs, lower-cased; stemming is Snowball (PyStemmer, the
 stemmers bm25s uses) for the text's language; stopword lists are bm25s's. BM25
@@ -65,6 +65,8 @@ def words(text: str) -> list[str]:
 
 
 def fold_accents(s: str) -> str:
+    if s.isascii():  # nothing to fold; most tokens, and the costly path otherwise (index builds)
+        return s
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
