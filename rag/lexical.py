@@ -37,10 +37,15 @@ def idf(df: np.ndarray | float, n: int) -> np.ndarray:
     return np.log1p((n - np.asarray(df, np.float64) + 0.5) / (np.asarray(df, np.float64) + 0.5))
 
 
-def tf_part(tf: np.ndarray, dl: np.ndarray, avgdl: float, k1: float = K1, b: float = B) -> np.ndarray:
-    """The saturating term-frequency part, normalised by the chunk's length against the mean."""
+def length_norm(dl: np.ndarray, avgdl: float, k1: float = K1, b: float = B) -> np.ndarray:
+    """``k1 · (1 - b + b · dl / avgdl)`` per row: fixed for a loaded index, so computed once."""
+    return np.float32(k1) * (np.float32(1 - b) + np.float32(b) * dl.astype(np.float32) / np.float32(avgdl))
+
+
+def tf_part(tf: np.ndarray, norm: np.ndarray) -> np.ndarray:
+    """The saturating term-frequency part; ``norm`` is :func:`length_norm` of the rows."""
     tf = tf.astype(np.float32)
-    return tf / (tf + np.float32(k1) * (np.float32(1 - b) + np.float32(b) * dl.astype(np.float32) / np.float32(avgdl)))
+    return tf / (tf + norm)
 
 
 @dataclass(frozen=True)
@@ -107,14 +112,15 @@ def build_postings(texts: Iterable[str], langs: Iterable[str], batch: int = 50_0
     return Postings(terms, ptr, pairs, np.asarray(lengths, np.int64))
 
 
-def score(query_terms: Sequence[str], segments: Sequence["SegmentPostings"], n: int, avgdl: float) -> list[np.ndarray]:
+def score(query_terms: Sequence[str], segments: Sequence["SegmentPostings"], n: int) -> list[np.ndarray]:
     """BM25 score of every row of every segment (zeros where no term matches).
 
-    ``segments`` give, per term, the live (row, tf) pairs and the rows' lengths;
-    ``n`` and ``avgdl`` are over the live rows of all segments.
+    ``segments`` give, per term, the live (row, tf) pairs, and per row its
+    :func:`length_norm` (with avgdl over the live rows of all segments); ``n``
+    is the number of live rows of all segments.
     """
     out = [np.zeros(s.rows, np.float32) for s in segments]
-    if n <= 0 or avgdl <= 0:
+    if n <= 0:
         return out
     for term in query_terms:
         hits = [s.term(term) for s in segments]
@@ -124,14 +130,14 @@ def score(query_terms: Sequence[str], segments: Sequence["SegmentPostings"], n: 
         w = np.float32(idf(df, n))
         for o, s, (rows, tf) in zip(out, segments, hits):
             if len(rows):
-                o[rows] += w * tf_part(tf, s.lengths[rows], avgdl)
+                o[rows] += w * tf_part(tf, s.norm[rows])
     return out
 
 
 class SegmentPostings(Protocol):
-    """What :func:`score` needs from a segment: live (rows, tfs) of a term, row lengths, row count."""
+    """What :func:`score` needs from a segment: live (rows, tfs) of a term, row length norms, row count."""
 
     rows: int
-    lengths: np.ndarray
+    norm: np.ndarray
 
     def term(self, term: str) -> tuple[np.ndarray, np.ndarray]: ...

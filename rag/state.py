@@ -16,6 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
+from .lexical import length_norm
 from .manifest import Manifest
 from .segment import Segment
 from .sentences import Sentence
@@ -156,6 +157,13 @@ class IndexState:
         dl = sum(float(s.lengths.sum() if a is None else s.lengths[a].sum())
                  for s, a in zip(self.segments, self.chunk_keys.alive))
         self.avgdl = dl / n if n else 0.0
+        self._norms: list[np.ndarray] | None = None
+
+    def bm25_norms(self) -> list[np.ndarray]:
+        """Per segment, each row's BM25 length normalisation under this generation's mean length."""
+        if self._norms is None:
+            self._norms = [length_norm(s.lengths, self.avgdl or 1.0) for s in self.segments]
+        return self._norms
 
     def doc_alive(self, seg: int) -> np.ndarray:
         dead = self._dead[seg]

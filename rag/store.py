@@ -1,22 +1,30 @@
-"""The on-disk index: a self-describing directory, written atomically.
+"""The on-disk index: a self-describing directory, written atomically, in immutable segments.
 
 Layout of ``index_dir``::
 
     CURRENT                 name of the live generation (replaced atomically)
     gen-<time>-<rand>/      one complete index
         manifest.json       format, model, dimension, chunking, fingerprint, counts, versions,
-                            sha256 of every other file (written last; see rag/manifest.py)
-        documents.jsonl     documents with their cleaned text
-        chunks.jsonl        chunks (offsets into the cleaned text)
-        vectors.npy         normalised float32 chunk embeddings (row i = chunk i)
-        sentences.jsonl     answerable sentences (document id + span), for cited answers
-        sentence_vectors.npy  their embeddings (row i = sentence i)
-        dense.faiss         FAISS inner-product index over the vectors
-        bm25/               bm25s arrays + vocabulary + languages
+                            sha256 of every other file, and the segments in key order with
+                            their tombstones (deleted document rows) (see rag/manifest.py)
+        seg-<time>-<rand>/  one segment (rag/segment.py): text.bin, docs.npy, documents.jsonl,
+                            chunks.npy, vectors.npy, sentences.npy, sentence_vectors.npy,
+                            terms.bin, terms.npy, postings.npy, and ann.faiss above the ANN threshold
 
-A new generation is written in full and fsynced before ``CURRENT`` is swapped
-with ``os.replace``: a crash or Ctrl-C at any point leaves the previous
-generation loadable. Old generations are removed after the swap.
+A write creates a new generation directory: the previous generation's
+untouched segments are hard links to the same files (O(1); segment files are
+never opened for writing after they are created), the documents put form one
+new segment, and documents deleted or replaced become tombstones. Too many
+segments (more than ``MAX_SEGMENTS``), or one with more than
+``MAX_DELETED_SHARE`` of its chunks deleted, are merged into the new segment;
+``rag index --rebuild`` writes one. Checksums of linked files are copied from
+the previous manifest, not recomputed, and a reader reloading after another
+process's write reuses the segments it has open (``load(..., loaded=...)``).
+
+Each generation is complete and fsynced before ``CURRENT`` is swapped with
+``os.replace``: a crash or Ctrl-C at any point leaves the previous generation
+loadable. Old generations are removed after the swap (their files live on
+where the new generation links them).
 """
 
 from __future__ import annotations

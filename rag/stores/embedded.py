@@ -114,8 +114,8 @@ class EmbeddedView:
             return cached[1]
         st = self.state
         terms = tokenize_query(query, st.manifest.languages)
-        scores = bm25_scores(terms, [_Live(s, a) for s, a in zip(st.segments, st.chunk_keys.alive)],
-                             st.chunk_keys.total, st.avgdl)
+        live = [_Live(s, a, norm) for s, a, norm in zip(st.segments, st.chunk_keys.alive, st.bm25_norms())]
+        scores = bm25_scores(terms, live, st.chunk_keys.total)
         self._last = (query, scores)
         return scores
 
@@ -182,9 +182,9 @@ class EmbeddedView:
 class _Live:
     """A segment's postings with its deleted rows left out (they count in no statistic)."""
 
-    def __init__(self, seg, alive: np.ndarray | None) -> None:
-        self.seg, self.alive = seg, alive
-        self.rows, self.lengths = seg.n_chunks, seg.lengths
+    def __init__(self, seg, alive: np.ndarray | None, norm: np.ndarray) -> None:
+        self.seg, self.alive, self.norm = seg, alive, norm
+        self.rows = seg.n_chunks
 
     def term(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         rows, tf = self.seg.postings(term)
