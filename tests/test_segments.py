@@ -162,11 +162,11 @@ def test_hard_links_keep_both_generations_sharing_one_file(tmp_path, monkeypatch
     _write(st, put=[_doc("loans"), _doc("energy")])
     monkeypatch.setattr(store, "_remove_stale", lambda index_dir, keep: None)
     _write(st, put=[_doc("water")])
-    gens = sorted(p for p in (tmp_path / "i").iterdir() if p.name.startswith("gen-"))
-    assert len(gens) == 2
-    seg = next(p for p in gens[0].iterdir() if p.is_dir())
+    new = store.current_generation(tmp_path / "i")
+    [old] = [p for p in (tmp_path / "i").iterdir() if p.name.startswith("gen-") and p != new]
+    [seg] = [p for p in old.iterdir() if p.is_dir()]
     assert (seg / "vectors.npy").stat().st_nlink == 2
-    assert os.path.samefile(seg / "vectors.npy", gens[1] / seg.name / "vectors.npy")
+    assert os.path.samefile(seg / "vectors.npy", new / seg.name / "vectors.npy")
 
 
 def test_merge_policy_bounds_segments_and_rewrites_mostly_deleted_ones(tmp_path, monkeypatch):
@@ -285,3 +285,54 @@ def test_a_crash_mid_add_leaves_the_previous_generation_loadable(tmp_path):
     _write(st, put=[_doc("water")])
     assert len([p for p in (tmp_path / "i").iterdir() if p.name.startswith(("gen-", ".tmp"))]) == 1
     assert {d.id for d in _store(tmp_path / "i").view().documents()} == {"loans", "energy", "roads", "water"}
+
+
+class _Seg:
+    """A segment's postings for the scoring functions, from texts (all rows live)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.p = build_postings(texts, ["en"] * len(texts))
+        self.rows = len(texts)
+
+    def term(self, t: str):
+        if t not in self.p.terms:
+            return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        i = self.p.terms.index(t)
+        pairs = self.p.pairs[self.p.ptr[i]:self.p.ptr[i + 1]]
+        return pairs[:, 0].astype(np.int64), pairs[:, 1]
+
+
+@pytest.mark.parametrize("k", [1, 5, 30, 400])
+@pytest.mark.parametrize("masked", [False, True])
+def test_maxscore_top_k_equals_exhaustive_bm25(k, masked):
+    from rag.lexical import prepare, scores_at, top
+
+    rng = np.random.default_rng(k)
+    vocab = [f"word{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(300)]
+    p = 1 / np.arange(1, 301) ** 1.1
+    p /= p.sum()
+
+    def texts(n):
+        return [" ".join(rng.choice(vocab, size=rng.integers(5, 60), p=p)) for _ in range(n)]
+
+    segs = [_Seg(texts(700)), _Seg(texts(300))]
+    n = sum(s.rows for s in segs)
+    avgdl = float(np.concatenate([s.p.lengths for s in segs]).mean())
+    for s in segs:
+        s.norm = length_norm(s.p.lengths, avgdl)
+    masks = [rng.random(s.rows) < 0.5 for s in segs] if masked else [None, None]
+    for q in [vocab[:6], [vocab[0], vocab[1], vocab[250]], [vocab[3], vocab[120], vocab[200], vocab[299]]]:
+        toks = [tokenize(w, "en")[0] for w in q]
+        full = score(toks, segs, n)
+        allowed = [np.ones(s.rows, bool) if m is None else m for s, m in zip(segs, masks)]
+        ref = sorted(((float(f[r]), si, r) for si, f in enumerate(full) for r in np.flatnonzero((f > 0) & allowed[si])),
+                     key=lambda x: -x[0])[:k]
+        terms = prepare(toks, segs, n)
+        got = sorted(((float(sc), si, int(r)) for si, (rows, scs) in enumerate(top(terms, segs, k, masks))
+                      for r, sc in zip(rows, scs)), key=lambda x: -x[0])[:k]
+        assert len(got) == len(ref)
+        np.testing.assert_allclose([g[0] for g in got], [r[0] for r in ref], rtol=1e-5)
+        assert {(si, r) for _, si, r in got} == {(si, r) for _, si, r in ref} or len({round(x[0], 4) for x in ref}) < len(ref)
+        for si, f in enumerate(full):
+            rows = np.arange(segs[si].rows)
+            np.testing.assert_allclose(scores_at(terms, segs, si, rows[::-1])[::-1], f, rtol=1e-5, atol=1e-6)

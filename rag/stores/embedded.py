@@ -19,7 +19,7 @@ import numpy as np
 from rag import segment, store
 from rag.analysis import tokenize_query
 from rag.errors import IndexCorruptError, IndexMismatchError
-from rag.lexical import score as bm25_scores
+from rag import lexical as bm25
 from rag.sentences import Sentence
 from rag.types import Chunk, Document, Filters
 
@@ -31,7 +31,7 @@ class EmbeddedView:
 
     def __init__(self, state: store.IndexState) -> None:
         self.state = state
-        self._last: tuple[str, list[np.ndarray]] | None = None
+        self._last: tuple[str, list[bm25.Term]] | None = None
 
     @property
     def location(self) -> str:
@@ -104,30 +104,25 @@ class EmbeddedView:
             parts.append((st.chunk_keys.keys(i, rows), sc))
         return self._merge(parts, n)
 
-    def _bm25(self, query: str) -> list[np.ndarray]:
-        """Per segment, the BM25 score of every row (dead rows included; callers mask them).
+    def _terms(self, query: str) -> tuple[list, list[bm25.Term]]:
+        """The segments' live postings and the query's terms in them, idf over the whole store.
 
-        The last query's scores are kept: hybrid search asks for them twice.
+        The last query's are kept: hybrid search asks for them twice (lexical, then lexical_scores).
         """
+        st = self.state
+        live = [_Live(s, a, norm) for s, a, norm in zip(st.segments, st.chunk_keys.alive, st.bm25_norms())]
         cached = self._last
         if cached is not None and cached[0] == query:
-            return cached[1]
-        st = self.state
-        terms = tokenize_query(query, st.manifest.languages)
-        live = [_Live(s, a, norm) for s, a, norm in zip(st.segments, st.chunk_keys.alive, st.bm25_norms())]
-        scores = bm25_scores(terms, live, st.chunk_keys.total)
-        self._last = (query, scores)
-        return scores
+            return live, cached[1]
+        terms = bm25.prepare(tokenize_query(query, st.manifest.languages), live, st.chunk_keys.total)
+        self._last = (query, terms)
+        return live, terms
 
     def lexical(self, query: str, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
-        st = self.state
-        parts = []
-        for i, (sc, mask) in enumerate(zip(self._bm25(query), self._masks(filters))):
-            rows = np.flatnonzero(sc > 0)  # a chunk sharing no term with the query is not a hit
-            if mask is not None:
-                rows = rows[mask[rows]]
-            order = top(sc[rows], n)
-            parts.append((st.chunk_keys.keys(i, rows[order]), sc[rows[order]]))
+        live, terms = self._terms(query)
+        best = bm25.top(terms, live, n, self._masks(filters))
+        # A chunk sharing no term with the query is not a hit (top returns scores > 0 only).
+        parts = [(self.state.chunk_keys.keys(i, rows), sc) for i, (rows, sc) in enumerate(best)]
         return self._merge(parts, n)
 
     def _by_segment(self, keys: np.ndarray, per_segment) -> np.ndarray:
@@ -143,8 +138,8 @@ class EmbeddedView:
         return self._by_segment(keys, lambda seg, rows: segs[seg].vectors[rows] @ q)
 
     def lexical_scores(self, query: str, keys: np.ndarray) -> np.ndarray:
-        scores = self._bm25(query)
-        return self._by_segment(keys, lambda seg, rows: scores[seg][rows])
+        live, terms = self._terms(query)
+        return self._by_segment(keys, lambda seg, rows: bm25.scores_at(terms, live, seg, rows))
 
     # -- fetch ---------------------------------------------------------------
     def chunks(self, keys: Sequence[int]) -> list[Chunk]:
