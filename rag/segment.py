@@ -36,7 +36,7 @@ from .sentences import Sentence
 from .types import Chunk, Document
 
 __all__ = ["ANN_FILE", "ANN_THRESHOLD", "SEGMENT_FILES", "Segment", "write"]
-ANN_THRESHOLD = 200_000  # chunks; below it a segment is searched exactly (numpy over the mapped vectors)
+ANN_THRESHOLD = 50_000  # chunks; below it a segment is searched exactly (numpy over the mapped vectors)
 ANN_PROBE_SHARE = 1 / 16  # share of IVF lists searched per query
 ANN_MIN_CANDIDATES = 200  # rows the IVF index proposes per query, re-ranked exactly
 
@@ -151,10 +151,10 @@ def _write_ann(path: Path, vectors: np.ndarray) -> None:
     import faiss
 
     n, dim = vectors.shape
-    # Small lists (about 256 rows): a query unlike every passage (a short question) ranks small
-    # lists' centroids far better than large ones', so few lists need probing. sqrt(n) lists gave
-    # recall@10 0.76 at 100k rows probing 1/16 of them; 2048 lists (50 rows each) 0.996.
-    nlist = max(1, min(4096, n // 256))
+    # Small lists (64 rows, up to 4096 lists): a query unlike every passage (a short question)
+    # ranks small lists' centroids far better than large ones', so few lists need probing.
+    # sqrt(n) lists gave recall@10 0.76 at 100k rows probing 1/16 of them; 2048 lists 0.996.
+    nlist = max(1, min(4096, n // 64))
     quantizer = faiss.IndexFlatIP(dim)
     index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
                                           faiss.METRIC_INNER_PRODUCT)
