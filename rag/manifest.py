@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
@@ -28,11 +29,18 @@ from .settings import Settings
 
 # 2: the manifest carries row counts, a sha256 of every file and a checksum of itself.
 # 3: answerable sentences and their vectors are part of the index (sentences.jsonl, sentence_vectors.npy).
-FORMAT_VERSION = 3
+# 4: a generation is immutable segments (columnar, memory-mapped, hard-linked between generations)
+#    plus tombstones; BM25 is per-segment postings scored with global statistics (rag/segment.py).
+FORMAT_VERSION = 4
 NAME = "manifest.json"
 REBUILD = "run `rag index --rebuild PATH ...` with the files or folders you indexed"
-REQUIRED_FILES = ("documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "sentences.jsonl",
-                  "sentence_vectors.npy")
+SEGMENT_FILES = ("text.bin", "docs.npy", "documents.jsonl", "chunks.npy", "vectors.npy", "sentences.npy",
+                 "sentence_vectors.npy", "terms.bin", "terms.npy", "postings.npy")
+ANN_FILE = "ann.faiss"
+_SEGMENT_NAME = re.compile(r"seg-[0-9A-Za-z-]+")
+# Segment entry field -> JSON type it must have.
+_SEGMENT_TYPES: dict[str, type] = {"name": str, "documents": int, "chunks": int, "sentences": int, "ann": bool,
+                                   "deleted": list, "langs": list}
 
 
 def damaged(where: Path | str, what: str) -> IndexCorruptError:
@@ -70,7 +78,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "cleaning_version": int, "fingerprint": str, "documents": int, "chunks": int, "sentences": int,
     "sentences_indexed": bool,
     "languages": list,
-    "sources": list, "built_at": str, "versions": dict, "files": dict,
+    "sources": list, "built_at": str, "versions": dict, "files": dict, "segments": list,
 }
 
 
@@ -94,6 +102,18 @@ class Manifest:
     built_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     versions: Mapping[str, str] = field(default_factory=dict)
     files: Mapping[str, str] = field(default_factory=dict)
+    # One entry per segment, in key order: name, counts (rows stored, deleted included), ann,
+    # deleted (document rows tombstoned), langs (languages of its live documents).
+    segments: tuple[Mapping[str, Any], ...] = ()
+
+    def required_files(self) -> list[str]:
+        """Every file the generation must hold, by its segments."""
+        out = []
+        for seg in self.segments:
+            out += [f"{seg['name']}/{f}" for f in SEGMENT_FILES]
+            if seg["ann"]:
+                out.append(f"{seg['name']}/{ANN_FILE}")
+        return out
 
     # -- decisions ---------------------------------------------------------
     def reusable_for(self, settings: Settings, model: str | None = None) -> bool:
@@ -124,6 +144,7 @@ class Manifest:
         data = dataclasses.asdict(self)
         data["languages"], data["sources"] = list(self.languages), list(self.sources)
         data["versions"], data["files"] = dict(self.versions), dict(sorted(self.files.items()))
+        data["segments"] = [dict(seg) for seg in self.segments]
         data["checksum"] = _self_checksum(data)
         return data
 
@@ -146,14 +167,28 @@ class Manifest:
             value = data.get(name)
             if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
                 raise damaged(where, f"{NAME} field {name!r} is missing or not a {getattr(typ, '__name__', typ)}")
+        for seg in data["segments"]:
+            bad = not isinstance(seg, dict) or not _SEGMENT_NAME.fullmatch(str(seg.get("name", ""))) or any(
+                not isinstance(seg.get(k), t) or (t is int and isinstance(seg.get(k), bool))
+                for k, t in _SEGMENT_TYPES.items())
+            if bad or not all(isinstance(r, int) and 0 <= r < seg["documents"] for r in seg["deleted"]):
+                raise damaged(where, f"{NAME} has a malformed segment entry")
         kwargs = {name: data[name] for name in _TYPES}
         kwargs["languages"], kwargs["sources"] = tuple(data["languages"]), tuple(data["sources"])
+        kwargs["segments"] = tuple(data["segments"])
         return cls(**kwargs)
 
     def write(self, gen: Path) -> "Manifest":
-        """Hash every file of the generation, write the manifest last and return it with the hashes."""
-        files = {str(p.relative_to(gen)): sha256_file(p) for p in sorted(gen.rglob("*"))
-                 if p.is_file() and p.name != NAME}
+        """Hash the files of the generation, write the manifest last and return it with the hashes.
+
+        Files already in ``files`` (segments hard-linked from the previous generation, whose
+        checksums were computed when they were written) keep their checksum: not re-read.
+        """
+        files = {}
+        for p in sorted(gen.rglob("*")):
+            if p.is_file() and p.name != NAME:
+                rel = str(p.relative_to(gen))
+                files[rel] = self.files.get(rel) or sha256_file(p)
         sealed = dataclasses.replace(self, files=files)
         (gen / NAME).write_text(json.dumps(sealed.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
         return sealed
@@ -177,12 +212,16 @@ class Manifest:
             raise damaged(where, f"{NAME} is not valid JSON ({exc.msg}, line {exc.lineno})") from exc
         return cls.from_json(data, where)
 
-    def verify_files(self, gen: Path, where: Path | str) -> None:
-        """Every file the manifest lists is present with its checksum, and nothing else is there."""
-        required = set(REQUIRED_FILES)
-        missing_required = sorted(required - set(self.files))
-        if missing_required or (self.chunks and not any(f.startswith("bm25/") for f in self.files)):
-            raise damaged(where, f"{NAME} does not list {(missing_required or ['bm25/'])[0]}")
+    def verify_files(self, gen: Path, where: Path | str, trusted: Mapping[str, str] | None = None) -> None:
+        """Every file the manifest lists is present with its checksum, and nothing else is there.
+
+        ``trusted`` maps files already verified (segments a reader has loaded) to their
+        checksums: a file listed with that same checksum is not read again.
+        """
+        trusted = trusted or {}
+        missing_required = sorted(set(self.required_files()) - set(self.files))
+        if missing_required:
+            raise damaged(where, f"{NAME} does not list {missing_required[0]}")
         present = {str(p.relative_to(gen)) for p in gen.rglob("*") if p.is_file() and p.name != NAME}
         for name in sorted(self.files):
             if name not in present:
@@ -190,6 +229,8 @@ class Manifest:
         for name in sorted(present - set(self.files)):
             raise damaged(where, f"{name} is not listed in {NAME}")
         for name, digest in sorted(self.files.items()):
+            if trusted.get(name) == digest:
+                continue
             try:
                 actual = sha256_file(gen / name)
             except OSError as exc:

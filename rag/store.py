@@ -1,105 +1,59 @@
-"""The on-disk index: a self-describing directory, written atomically.
+"""The on-disk index: a self-describing directory, written atomically, in immutable segments.
 
 Layout of ``index_dir``::
 
     CURRENT                 name of the live generation (replaced atomically)
     gen-<time>-<rand>/      one complete index
         manifest.json       format, model, dimension, chunking, fingerprint, counts, versions,
-                            sha256 of every other file (written last; see rag/manifest.py)
-        documents.jsonl     documents with their cleaned text
-        chunks.jsonl        chunks (offsets into the cleaned text)
-        vectors.npy         normalised float32 chunk embeddings (row i = chunk i)
-        sentences.jsonl     answerable sentences (document id + span), for cited answers
-        sentence_vectors.npy  their embeddings (row i = sentence i)
-        dense.faiss         FAISS inner-product index over the vectors
-        bm25/               bm25s arrays + vocabulary + languages
+                            sha256 of every other file, and the segments in key order with
+                            their tombstones (deleted document rows) (see rag/manifest.py)
+        seg-<time>-<rand>/  one segment (rag/segment.py): text.bin, docs.npy, documents.jsonl,
+                            chunks.npy, vectors.npy, sentences.npy, sentence_vectors.npy,
+                            terms.bin, terms.npy, postings.npy, and ann.faiss above the ANN threshold
 
-A new generation is written in full and fsynced before ``CURRENT`` is swapped
-with ``os.replace``: a crash or Ctrl-C at any point leaves the previous
-generation loadable. Old generations are removed after the swap.
+A write creates a new generation directory: the previous generation's
+untouched segments are hard links to the same files (O(1); segment files are
+never opened for writing after they are created), the documents put form one
+new segment, and documents deleted or replaced become tombstones. Too many
+segments (more than ``MAX_SEGMENTS``), or one with more than
+``MAX_DELETED_SHARE`` of its chunks deleted, are merged into the new segment;
+``rag index --rebuild`` writes one. Checksums of linked files are copied from
+the previous manifest, not recomputed, and a reader reloading after another
+process's write reuses the segments it has open (``load(..., loaded=...)``).
+
+Each generation is complete and fsynced before ``CURRENT`` is swapped with
+``os.replace``: a crash or Ctrl-C at any point leaves the previous generation
+loadable. Old generations are removed after the swap (their files live on
+where the new generation links them).
 """
 
 from __future__ import annotations
 
-import bisect
 import errno
 import fcntl
 import hashlib
-import json
 import os
 import re
 import shutil
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from . import segment
 from .errors import IndexCorruptError, IndexMissingError, IndexWriteError
-from .lexical import BM25Index
-from .manifest import FORMAT_VERSION, NAME, Manifest, damaged
-from rag.sentences import Sentence
-from .types import Chunk, Document
+from .manifest import FORMAT_VERSION, NAME, Manifest, damaged, package_versions
+from .segment import Segment
+from .state import IndexState
+from .stores.base import BuildInfo, DocumentRecord
+from .types import Document
 
-__all__ = ["FORMAT_VERSION", "IndexState", "Manifest", "build_faiss", "current_generation", "current_name",
-           "fingerprint", "load", "read_manifest", "save", "write_lock"]
-
-
-@dataclass
-class IndexState:
-    """Everything a search needs, loaded in memory. Replaced whole, never mutated."""
-
-    manifest: Manifest
-    documents: dict[str, Document]
-    chunks: list[Chunk]
-    vectors: np.ndarray
-    bm25: BM25Index | None
-    faiss_index: Any = None
-    path: str = ""
-    by_doc: dict[str, list[int]] = field(default_factory=dict)
-    sentences: list[Sentence] = field(default_factory=list)
-    sentence_vectors: np.ndarray | None = None
-    sentences_by_doc: dict[str, list[int]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.by_doc:
-            for i, c in enumerate(self.chunks):
-                self.by_doc.setdefault(c.doc_id, []).append(i)
-        if self.faiss_index is None:
-            self.faiss_index = build_faiss(self.vectors)
-        if self.sentence_vectors is None:
-            self.sentence_vectors = np.zeros((0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), np.float32)
-        if not self.sentences_by_doc:
-            for i, x in enumerate(self.sentences):  # stored in document order, by start
-                self.sentences_by_doc.setdefault(x.doc_id, []).append(i)
-
-    def sentences_in_chunk(self, chunk: Chunk) -> list[int]:
-        """Rows of the sentences whose middle lies inside ``chunk`` (overlapping chunks share some)."""
-        rows = self.sentences_by_doc.get(chunk.doc_id, [])
-        mids = [(self.sentences[i].start + self.sentences[i].end) // 2 for i in rows]
-        lo, hi = bisect.bisect_left(mids, chunk.start), bisect.bisect_left(mids, chunk.end)
-        return rows[lo:hi]
-
-
-def build_faiss(vectors: np.ndarray):
-    import faiss
-
-    dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[1] else 1
-    index = faiss.IndexFlatIP(dim)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
-def fingerprint(documents: dict[str, Document]) -> str:
-    """A hash of the corpus: ids and content hashes, order-independent."""
-    h = hashlib.sha256()
-    for doc_id in sorted(documents):
-        h.update(f"{doc_id}\0{documents[doc_id].content_hash}\n".encode())
-    return h.hexdigest()[:16]
+__all__ = ["FORMAT_VERSION", "IndexState", "Manifest", "commit", "current_generation", "current_name",
+           "fingerprint", "load", "read_manifest", "write_lock"]
 
 
 def _fsync_dir(path: Path) -> None:
@@ -111,12 +65,6 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _write_jsonl(path: Path, rows) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def _write_error(index_dir: Path, exc: OSError) -> IndexWriteError:
@@ -140,46 +88,149 @@ def write_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def save(index_dir: Path, state: IndexState, _fail_after: str | None = None) -> Path:
-    """Write ``state`` as a new generation and make it current, atomically.
+MAX_SEGMENTS = 8  # more after a write: every segment but the largest is merged into one
+MAX_DELETED_SHARE = 0.3  # a segment with more of its chunks deleted is rewritten without them
 
+
+def _doc_print(doc_id: str, content_hash: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{doc_id}\0{content_hash}".encode()).digest()[:8], "big")
+
+
+def fingerprint(documents: Mapping[str, Document]) -> str:
+    """A hash of the corpus: ids and content hashes, order-independent.
+
+    The sum (mod 2^64) of one hash per document, so that a write updates it
+    from the documents it adds and removes, without reading the others.
+    """
+    return f"{sum(_doc_print(i, d.content_hash) for i, d in documents.items()) % 2**64:016x}"
+
+
+def commit(index_dir: Path, old: IndexState | None, put: Mapping[str, DocumentRecord], deleted: set[str],
+           info: BuildInfo, _fail_after: str | None = None, ann_threshold: int = segment.ANN_THRESHOLD) -> IndexState:
+    """Write a new generation: ``old`` minus ``deleted``, with ``put`` added or replacing; make it current.
+
+    Untouched segments are hard-linked from ``old``'s generation; the documents
+    put form one new segment; tombstones mark the rows deleted or replaced.
     A disk that is full or read-only raises IndexWriteError and leaves the
     previous generation current. ``_fail_after`` names a step after which to
-    raise, so that tests can simulate a crash mid-save.
+    raise, so that tests can simulate a crash mid-commit.
     """
     try:
-        return _save(index_dir, state, _fail_after)
+        return _commit(index_dir, old, put, deleted, info, _fail_after, ann_threshold)
     except OSError as exc:
         raise _write_error(index_dir, exc) from exc
 
 
-def _save(index_dir: Path, state: IndexState, _fail_after: str | None) -> Path:
-    import faiss
+@dataclass
+class _Kept:
+    seg: Segment
+    entry: Mapping[str, Any]
+    dead: set[int]
 
+    def live(self, kind: str = "chunk") -> int:
+        """Live rows of ``kind`` (chunk, sent) once the dead documents are gone."""
+        d, rows = self.seg.docs, np.asarray(sorted(self.dead), np.int64)
+        total = self.seg.n_chunks if kind == "chunk" else self.seg.n_sentences
+        return total - int((d[f"{kind}_hi"][rows] - d[f"{kind}_lo"][rows]).sum()) if len(rows) else total
+
+    def live_chunks(self) -> int:
+        return self.live("chunk")
+
+
+def _records(k: _Kept) -> list[DocumentRecord]:
+    """The live documents of a segment as records again (for a merge)."""
+    s, out = k.seg, []
+    for row in range(s.n_docs):
+        if row in k.dead:
+            continue
+        d = s.docs[row]
+        c, x = range(int(d["chunk_lo"]), int(d["chunk_hi"])), range(int(d["sent_lo"]), int(d["sent_hi"]))
+        out.append(DocumentRecord(s.document(row), tuple(s.chunks(c)), np.asarray(s.vectors[c.start:c.stop]),
+                                  tuple(s.sentences(x)), np.asarray(s.sentence_vectors[x.start:x.stop])))
+    return out
+
+
+def _link_segment(src: Path, dst: Path, names: list[str]) -> None:
+    dst.mkdir()
+    for name in names:
+        try:
+            os.link(src / name, dst / name)  # O(1): the file is immutable, both generations share it
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                raise
+            shutil.copy2(src / name, dst / name)
+
+
+def _commit(index_dir: Path, old: IndexState | None, put: Mapping[str, DocumentRecord], deleted: set[str],
+            info: BuildInfo, _fail_after: str | None, ann_threshold: int) -> IndexState:
     index_dir.mkdir(parents=True, exist_ok=True)
     gen = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
     tmp = index_dir / f".tmp-{gen}"
     tmp.mkdir()
     try:
-        _write_jsonl(tmp / "documents.jsonl", (d.to_json() for d in state.documents.values()))
-        _write_jsonl(tmp / "chunks.jsonl", (c.to_json() for c in state.chunks))
+        fp = int(old.manifest.fingerprint, 16) if old is not None else 0
+        kept: list[_Kept] = []
+        gone = set(deleted) | set(put)
+        for seg, entry in zip(old.segments if old else [], old.manifest.segments if old else []):
+            dead = set(entry["deleted"])
+            for doc_id in gone:
+                row = seg.find(doc_id)
+                if row >= 0 and row not in dead:
+                    dead.add(row)
+                    fp -= _doc_print(doc_id, seg.content_hash(row))
+            if len(dead) < seg.n_docs:
+                kept.append(_Kept(seg, entry, dead))
+        fp += sum(_doc_print(i, r.document.content_hash) for i, r in put.items())
+        # Merge policy: too many segments, or one mostly deleted, and they are rewritten into the new one.
+        merge = [k for k in kept if k.seg.n_chunks and 1 - k.live_chunks() / k.seg.n_chunks > MAX_DELETED_SHARE]
+        if len(kept) + bool(put) > MAX_SEGMENTS:
+            largest = max(kept, key=_Kept.live_chunks)
+            merge = [k for k in kept if k is not largest]
+        records = dict(put)
+        for k in merge:
+            records.update({r.document.id: r for r in _records(k)})
+        entries: list[dict[str, Any]] = []
+        known: dict[str, str] = {}
+        segments: list[Segment | None] = []
+        counts: list[tuple[int, int, int]] = []  # live documents, chunks, sentences per segment
+        for k in kept:
+            if any(k is m for m in merge):
+                continue
+            name = k.seg.name
+            _link_segment(Path(old.path) / name, tmp / name, sorted(k.seg.files))  # type: ignore[union-attr]
+            known.update({f"{name}/{f}": d for f, d in k.seg.files.items()})
+            langs = list(k.entry["langs"])
+            if len(k.dead) != len(k.entry["deleted"]):
+                alive = np.ones(k.seg.n_docs, bool)
+                alive[sorted(k.dead)] = False
+                langs = sorted({v.decode("utf-8") for v in np.unique(k.seg.column("lang")[alive])})
+            entries.append({**k.entry, "deleted": sorted(k.dead), "langs": langs})
+            segments.append(k.seg)
+            counts.append((k.seg.n_docs - len(k.dead), k.live("chunk"), k.live("sent")))
+        if records:
+            name = f"seg-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+            rows = [records[i] for i in sorted(records)]
+            entry = segment.write(tmp / name, rows, info.dimension, ann_threshold)
+            entries.append({**entry, "deleted": [], "langs": sorted({r.document.lang for r in rows})})
+            segments.append(None)
+            counts.append((entry["documents"], entry["chunks"], entry["sentences"]))
         if _fail_after == "chunks":
-            raise KeyboardInterrupt("simulated crash after chunks")
-        np.save(tmp / "vectors.npy", state.vectors.astype(np.float32))
-        _write_jsonl(tmp / "sentences.jsonl", (x.to_json() for x in state.sentences))
-        np.save(tmp / "sentence_vectors.npy", np.asarray(state.sentence_vectors, dtype=np.float32))
-        try:
-            faiss.write_index(state.faiss_index, str(tmp / "dense.faiss"))
-        except RuntimeError as exc:  # faiss reports I/O errors this way
-            raise OSError(errno.EIO, f"writing dense.faiss failed ({exc})") from exc
-        if state.bm25 is not None:
-            (tmp / "bm25").mkdir()
-            state.bm25.save(tmp / "bm25")
-        manifest = state.manifest.write(tmp)  # last: it holds the checksums of the files above
-        for f in tmp.rglob("*"):
-            if f.is_file():
-                with open(f, "rb") as fh:
+            raise KeyboardInterrupt("simulated crash after writing the new segment")
+        manifest = Manifest(
+            model=info.model, dimension=info.dimension, chunk_size=info.chunk_size,
+            chunk_overlap=info.chunk_overlap, fingerprint=f"{fp % 2**64:016x}",
+            documents=sum(c[0] for c in counts), chunks=sum(c[1] for c in counts),
+            sentences=sum(c[2] for c in counts), sentences_indexed=info.sentences_indexed,
+            languages=tuple(sorted({lang for e in entries for lang in e["langs"]})), sources=tuple(info.sources),
+            versions=package_versions(), files=known, segments=tuple(entries),
+        )
+        manifest = manifest.write(tmp)  # last: it holds the checksums of the files above
+        for rel in manifest.files:
+            if rel not in known:
+                with open(tmp / rel, "rb") as fh:
                     os.fsync(fh.fileno())
+        for d in [tmp, *(p for p in tmp.iterdir() if p.is_dir())]:
+            _fsync_dir(d)
         final = index_dir / gen
         os.replace(tmp, final)
         if _fail_after == "generation":
@@ -194,9 +245,9 @@ def _save(index_dir: Path, state: IndexState, _fail_after: str | None) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _remove_stale(index_dir, keep=gen)
-    state.manifest = manifest
-    state.path = str(final)
-    return final
+    opened = [s if s is not None else Segment(final / e["name"], e, _files_of(manifest, e["name"]), index_dir)
+              for e, s in zip(entries, segments)]
+    return IndexState(manifest, opened, str(final))
 
 
 def _remove_stale(index_dir: Path, keep: str) -> None:
@@ -253,64 +304,44 @@ def read_manifest(index_dir: Path) -> Manifest | None:
     return None if gen is None else Manifest.read(gen, index_dir)
 
 
-def _rows(path: Path, where: Path, parse) -> list:
-    """Parse a JSON Lines file; any failure names the file."""
-    try:
-        with path.open(encoding="utf-8") as f:
-            return [parse(json.loads(line)) for line in f]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise damaged(where, f"{path.name} cannot be parsed ({type(exc).__name__})") from exc
+def _files_of(manifest: Manifest, name: str) -> dict[str, str]:
+    """A segment's files (names within it) and their checksums, as the manifest lists them."""
+    prefix = f"{name}/"
+    return {f[len(prefix):]: d for f, d in manifest.files.items() if f.startswith(prefix)}
 
 
-def _load_generation(index_dir: Path, gen: Path, model: str | None) -> IndexState:
-    import faiss
-
+def _load_generation(index_dir: Path, gen: Path, model: str | None, loaded: Sequence[Segment] = ()) -> IndexState:
     manifest = Manifest.read(gen, index_dir)
     # With no model to compare, only the format is checked.
     if model is not None:
         manifest.check_model(model, index_dir)
-    manifest.verify_files(gen, index_dir)
-    # The checksums passed; the checks below catch a manifest that lies about its rows.
-    docs = _rows(gen / "documents.jsonl", index_dir, lambda d: Document(**d))
-    documents = {d.id: d for d in docs}
-    chunks = _rows(gen / "chunks.jsonl", index_dir, lambda c: Chunk(**c))
-    try:
-        vectors = np.load(gen / "vectors.npy", allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise damaged(index_dir, f"vectors.npy cannot be read ({type(exc).__name__})") from exc
-    try:
-        sentence_vectors = np.load(gen / "sentence_vectors.npy", allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise damaged(index_dir, f"sentence_vectors.npy cannot be read ({type(exc).__name__})") from exc
-    sentences = _rows(gen / "sentences.jsonl", index_dir, lambda r: Sentence.from_json(r, documents[r["doc_id"]].text))
-    try:
-        index = faiss.read_index(str(gen / "dense.faiss"))
-    except RuntimeError as exc:
-        raise damaged(index_dir, "dense.faiss cannot be read") from exc
-    bm25 = None
-    if manifest.chunks:
-        try:
-            bm25 = BM25Index.load(gen / "bm25")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise damaged(index_dir, f"bm25/ cannot be read ({type(exc).__name__})") from exc
-    counts = {
-        "documents.jsonl": (len(docs), len(documents), manifest.documents),
-        "chunks.jsonl": (len(chunks), manifest.chunks),
-        "vectors.npy": (vectors.shape, (manifest.chunks, manifest.dimension)),
-        "sentences.jsonl": (len(sentences), manifest.sentences),
-        "sentence_vectors.npy": (sentence_vectors.shape, (manifest.sentences, manifest.dimension)),
-        "dense.faiss": ((index.ntotal, index.d), (manifest.chunks, max(1, manifest.dimension))),
-        "bm25/": (int(bm25.model.scores["num_docs"]) if bm25 else 0, manifest.chunks),
-    }
-    for name, values in counts.items():
-        if any(v != values[-1] for v in values[:-1]):
-            raise damaged(index_dir, f"{name} holds {values[0]} rows, {NAME} says {values[-1]}")
-    return IndexState(manifest, documents, chunks, vectors, bm25, index, str(gen),
-                      sentences=sentences, sentence_vectors=sentence_vectors)
+    # Segments this process has open already (the previous generation's, hard-linked into this
+    # one with the same checksums) are reused: neither re-read nor re-verified.
+    have = {s.name: s for s in loaded}
+    reuse: dict[str, Segment] = {}
+    for entry in manifest.segments:
+        s = have.get(entry["name"])
+        if s is not None and s.files == _files_of(manifest, s.name):
+            reuse[s.name] = s
+    trusted = {f"{s.name}/{f}": d for s in reuse.values() for f, d in s.files.items()}
+    manifest.verify_files(gen, index_dir, trusted)
+    segments = [reuse.get(e["name"]) or Segment(gen / e["name"], e, _files_of(manifest, e["name"]), index_dir)
+                for e in manifest.segments]
+    state = IndexState(manifest, segments, str(gen))
+    # The checksums passed; these catch a manifest that lies about its rows.
+    counts = {"documents": (sum(e["documents"] - len(e["deleted"]) for e in manifest.segments), manifest.documents),
+              "chunks": (state.chunk_keys.total, manifest.chunks),
+              "sentences": (state.sentence_keys.total, manifest.sentences)}
+    for what, (found, said) in counts.items():
+        if found != said or any(e["documents"] != s.n_docs for e, s in zip(manifest.segments, segments)):
+            raise damaged(index_dir, f"{NAME} says {said} {what}, the segments hold {found}")
+    return state
 
 
-def load(index_dir: Path, model: str | None) -> IndexState:
+def load(index_dir: Path, model: str | None, loaded: Sequence[Segment] = ()) -> IndexState:
     """Load and verify the current generation; ``model=None`` skips the model check.
+
+    ``loaded``: segments this process has open (an earlier generation's), reused when unchanged.
 
     Raises IndexMissingError, IndexMismatchError (format, model) or IndexCorruptError.
     """
@@ -319,7 +350,7 @@ def load(index_dir: Path, model: str | None) -> IndexState:
         if gen is None:
             raise IndexMissingError(f"no index at {index_dir}: run `rag index` first")
         try:
-            return _load_generation(index_dir, gen, model)
+            return _load_generation(index_dir, gen, model, loaded)
         except IndexCorruptError:
             # Another process may have swapped CURRENT and removed this generation
             # while we read it: then load the new one instead of reporting damage.

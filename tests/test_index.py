@@ -111,12 +111,16 @@ def test_index_directory_is_self_describing(tmp_path):
     eng = _engine(tmp_path)
     eng.index([_corpus(tmp_path)])
     gen = store.current_generation(eng.index_dir)
-    names = {p.name for p in gen.iterdir()}
-    assert {"manifest.json", "documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "bm25"} <= names
     m = json.loads((gen / "manifest.json").read_text())
     assert m["model"] == "hashing-64" and m["dimension"] == 64 and m["chunk_size"] == 200
     assert m["format_version"] == store.FORMAT_VERSION and len(m["fingerprint"]) == 16
-    assert np.load(gen / "vectors.npy").shape == (m["chunks"], 64)
+    # A full index run writes one segment: columnar files, every one listed with its checksum.
+    [seg] = m["segments"]
+    assert {p.name for p in gen.iterdir()} == {"manifest.json", seg["name"]}
+    names = {p.name for p in (gen / seg["name"]).iterdir()}
+    assert {"documents.jsonl", "text.bin", "chunks.npy", "vectors.npy", "postings.npy", "terms.bin"} <= names
+    assert set(m["files"]) == {f"{seg['name']}/{n}" for n in names}
+    assert np.load(gen / seg["name"] / "vectors.npy").shape == (m["chunks"], 64)
 
 
 def test_loading_with_another_model_or_format_names_the_fix(tmp_path):

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from rag import store
+from rag import segment, store
 from rag.cli import main
 from rag.embed import HashingEmbedder
 from rag.engine import Engine
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexWriteError, RagError
+from rag.manifest import ANN_FILE, SEGMENT_FILES
 from rag.settings import Settings
 
 MODEL = "hashing-64"
@@ -29,8 +30,11 @@ def _corpus(root: Path) -> Path:
     return d
 
 
-def _engine(index_dir: Path) -> Engine:
-    return Engine(Settings(index_dir=str(index_dir), model=MODEL), embedder=HashingEmbedder(64))
+def _engine(index_dir: Path, ann_threshold: int | None = None) -> Engine:
+    eng = Engine(Settings(index_dir=str(index_dir), model=MODEL), embedder=HashingEmbedder(64))
+    if ann_threshold is not None:
+        eng.store.ann_threshold = ann_threshold
+    return eng
 
 
 def _extra(root: Path, name: str, text: str) -> Path:
@@ -43,7 +47,8 @@ def _extra(root: Path, name: str, text: str) -> Path:
 def built(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("built")
     corpus = _corpus(root)
-    _engine(root / "index").index([corpus])
+    # An ANN index from the first chunk on, so that the damage table covers ann.faiss too.
+    _engine(root / "index", ann_threshold=1).index([corpus])
     return root / "index", corpus
 
 
@@ -90,17 +95,31 @@ CORRUPTIONS = {"truncate": _truncate, "empty": _empty, "delete": _delete, "rando
                "non_utf8": _non_utf8, "drop_line": _drop_line}
 
 
-TARGETS = ["CURRENT", "manifest.json", "documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "bm25/*",
-           "sentences.jsonl", "sentence_vectors.npy"]
+# Every file a generation holds: CURRENT, the manifest, and each file of its segment.
+TARGETS = ["CURRENT", "manifest.json", *SEGMENT_FILES, ANN_FILE]
+
+
+def _segment_file(index_dir: Path, name: str) -> Path:
+    gen = store.current_generation(index_dir)
+    [seg] = [p for p in gen.iterdir() if p.is_dir()]
+    return seg / name
 
 
 def _expand(index_dir: Path, target: str) -> list[tuple[str, Path]]:
     if target == "CURRENT":
         return [("CURRENT", index_dir / "CURRENT")]
     gen = store.current_generation(index_dir)
-    if target == "bm25/*":
-        return [(str(p.relative_to(gen)), p) for p in sorted((gen / "bm25").iterdir())]
-    return [(target, gen / target)]
+    if target == "manifest.json":
+        return [(target, gen / target)]
+    p = _segment_file(index_dir, target)
+    return [(str(p.relative_to(gen)), p)]
+
+
+def test_damage_table_covers_every_file_of_a_generation(built):
+    gen = store.current_generation(built[0])
+    held = {str(p.relative_to(gen)) for p in gen.rglob("*") if p.is_file()}
+    covered = {name for t in TARGETS for name, _ in _expand(built[0], t)}
+    assert held | {"CURRENT"} == covered
 
 
 @pytest.mark.parametrize("how", sorted(CORRUPTIONS))
@@ -128,9 +147,9 @@ def test_damaged_index_file_is_one_typed_error_naming_file_and_fix(target, how, 
         assert _snapshot(d) == snapshot  # nothing was changed by the failed commands
 
 
-def test_deleted_bm25_folder_is_reported_not_silently_dense_only(index_copy):
-    shutil.rmtree(store.current_generation(index_copy) / "bm25")
-    with pytest.raises(IndexCorruptError, match="bm25"):
+def test_deleted_postings_are_reported_not_silently_dense_only(index_copy):
+    _segment_file(index_copy, "postings.npy").unlink()
+    with pytest.raises(IndexCorruptError, match="postings.npy"):
         _engine(index_copy).search("loans")
 
 
@@ -149,7 +168,7 @@ def test_manifest_type_round_trips_and_decides_reuse(index_copy):
     gen = store.current_generation(index_copy)
     m = Manifest.read(gen)
     assert m.model == MODEL and m.chunks > 0 and m.documents == 3
-    assert set(m.files) >= {"documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss"}
+    assert {f.split("/", 1)[1] for f in m.files} == {*SEGMENT_FILES, ANN_FILE}
     s = Settings(model=MODEL)
     assert m.reusable_for(s)
     assert not m.reusable_for(s.replace(chunk_size=400))
@@ -159,7 +178,7 @@ def test_manifest_type_round_trips_and_decides_reuse(index_copy):
 # -- item 8: --add on a damaged index changes nothing ------------------------------------------
 
 def test_add_to_a_damaged_index_fails_and_changes_nothing(index_copy, tmp_path):
-    _drop_line(store.current_generation(index_copy) / "documents.jsonl")
+    _drop_line(_segment_file(index_copy, "documents.jsonl"))
     snapshot = _snapshot(index_copy)
     with pytest.raises(IndexCorruptError, match="documents.jsonl"):
         _engine(index_copy).add([_extra(tmp_path, "new.txt", "Fisheries quotas")])
@@ -174,10 +193,11 @@ def _json_list(p: Path) -> None:
     p.write_text("[]")
 
 
-@pytest.mark.parametrize("name", ["dense.faiss", "vectors.npy", "manifest.json", "chunks.jsonl"])
+@pytest.mark.parametrize("name", ["ann.faiss", "vectors.npy", "manifest.json", "chunks.npy", "postings.npy"])
 @pytest.mark.parametrize("how", [_random, _truncate, _empty, _json_list])
 def test_rebuild_repairs_a_damaged_index_without_reading_it(name, how, index_copy, built, capsys):
-    how(store.current_generation(index_copy) / name)
+    gen = store.current_generation(index_copy)
+    how(gen / name if name == "manifest.json" else _segment_file(index_copy, name))
     assert main(["index", str(built[1]), "--rebuild", "--index-dir", str(index_copy), "--model", MODEL]) == 0
     capsys.readouterr()
     assert _engine(index_copy).search("banks extend loans")[0].chunk.doc_id == "loans"
@@ -211,7 +231,7 @@ def test_write_failure_is_one_typed_error_and_keeps_the_previous_index(err, inde
     def boom(*a, **k):
         raise OSError(err, os.strerror(err))
 
-    monkeypatch.setattr(store, "_write_jsonl", boom)
+    monkeypatch.setattr(segment, "_write_jsonl", boom)
     extra = _extra(tmp_path, "new.txt", "Fisheries quotas")
     with pytest.raises(IndexWriteError, match=os.strerror(err)):
         _engine(index_copy).add([extra])

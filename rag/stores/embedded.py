@@ -1,8 +1,11 @@
-"""The embedded store: today's index directory (``rag/store.py``) behind the Store interface.
+"""The embedded store: the index directory (``rag/store.py``) behind the Store interface.
 
-Unchanged on-disk format: a write builds a complete new generation (reusing
-the rows of untouched documents), saves it atomically and swaps ``CURRENT``;
-a view is one loaded, immutable :class:`IndexState`.
+A write makes a new generation that hard-links the untouched segments of the
+previous one and adds one segment for the documents put (``rag/segment.py``),
+then swaps ``CURRENT``; a view is one loaded, immutable :class:`IndexState`.
+Filters are array masks over the segments' document columns; dense search is
+exact below the ANN threshold and IVF-then-exact above it; BM25 is scored from
+the segments' postings with corpus-wide statistics (``rag/lexical.py``).
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from rag import store
+from rag import segment, store
+from rag.analysis import tokenize_query
 from rag.errors import IndexCorruptError, IndexMismatchError
-from rag.lexical import BM25Index
-from rag.manifest import Manifest, package_versions
+from rag import lexical as bm25
 from rag.sentences import Sentence
 from rag.types import Chunk, Document, Filters
 
@@ -28,6 +31,7 @@ class EmbeddedView:
 
     def __init__(self, state: store.IndexState) -> None:
         self.state = state
+        self._last: tuple[str, list[bm25.Term]] | None = None
 
     @property
     def location(self) -> str:
@@ -51,50 +55,98 @@ class EmbeddedView:
         return self.state.manifest.reusable_for(settings, model)
 
     # -- search --------------------------------------------------------------
-    def _rows(self, filters: Filters | None) -> np.ndarray | None:
+    def _masks(self, filters: Filters | None) -> list[np.ndarray | None]:
+        """Per segment, the chunk rows a search may return (None: all rows), from array columns."""
+        st = self.state
+        alive = st.chunk_keys.alive
         if filters is None or filters.empty():
-            return None
-        return np.array([i for i, c in enumerate(self.state.chunks) if filters.accepts(c)], dtype=np.int64)
+            return list(alive)
+        out: list[np.ndarray | None] = []
+        for i, seg in enumerate(st.segments):
+            docs = st.doc_alive(i)
+            if filters.doc_ids:
+                wanted = np.zeros(seg.n_docs, bool)
+                for d in filters.doc_ids:
+                    row = seg.find(d)
+                    if row >= 0:
+                        wanted[row] = True
+                docs &= wanted
+            if filters.langs:
+                docs &= np.isin(seg.column("lang"), [lang.encode("utf-8") for lang in filters.langs])
+            if filters.date_from or filters.date_to:
+                dates = seg.column("date")
+                # Documents without a full date cannot be placed in a range.
+                docs &= (np.char.str_len(dates) == 10) & ~np.char.startswith(dates, b"-")
+                if filters.date_from:
+                    docs &= dates >= filters.date_from.encode()
+                if filters.date_to:
+                    docs &= dates <= filters.date_to.encode()
+            out.append(docs[seg.chunk_doc])
+        return out
+
+    def _merge(self, parts: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Best ``n`` of per-segment (keys, scores); ties: lower key first."""
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        keys = np.concatenate([p[0] for p in parts]).astype(np.int64)
+        scores = np.concatenate([p[1] for p in parts]).astype(np.float32)
+        order = np.lexsort((keys, -scores))[:n]
+        return keys[order], scores[order]
 
     def dense(self, qvec: np.ndarray, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
         st = self.state
-        rows = self._rows(filters)
-        if rows is None:
-            n = min(n, len(st.chunks))
-            if n <= 0:
-                return np.zeros(0, np.int64), np.zeros(0, np.float32)
-            scores, ids = st.faiss_index.search(qvec.reshape(1, -1).astype(np.float32), n)
-            keep = ids[0] >= 0
-            return ids[0][keep].astype(np.int64), scores[0][keep]
-        sc = st.vectors[rows] @ qvec
-        order = top(sc, n)
-        return rows[order], sc[order]
+        qvec = np.asarray(qvec, np.float32).reshape(-1)
+        parts = []
+        for i, (seg, mask) in enumerate(zip(st.segments, self._masks(filters))):
+            if n <= 0 or not seg.n_chunks or (mask is not None and not mask.any()):
+                continue
+            rows, sc = seg.nearest(qvec, n, mask)
+            parts.append((st.chunk_keys.keys(i, rows), sc))
+        return self._merge(parts, n)
 
-    def _bm25(self, query: str) -> np.ndarray:
+    def _terms(self, query: str) -> tuple[list, list[bm25.Term]]:
+        """The segments' live postings and the query's terms in them, idf over the whole store.
+
+        The last query's are kept: hybrid search asks for them twice (lexical, then lexical_scores).
+        """
         st = self.state
-        return st.bm25.scores(query) if st.bm25 else np.zeros(len(st.chunks), np.float32)
+        live = [_Live(s, a, norm) for s, a, norm in zip(st.segments, st.chunk_keys.alive, st.bm25_norms())]
+        cached = self._last
+        if cached is not None and cached[0] == query:
+            return live, cached[1]
+        terms = bm25.prepare(tokenize_query(query, st.manifest.languages), live, st.chunk_keys.total)
+        self._last = (query, terms)
+        return live, terms
 
     def lexical(self, query: str, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
-        full = self._bm25(query)
-        rows = self._rows(filters)
-        pool = rows if rows is not None else np.arange(len(self.state.chunks))
-        sc = full[pool]
-        order = top(sc, n)
-        order = order[sc[order] > 0]  # a chunk sharing no term with the query is not a hit
-        return pool[order], sc[order]
+        live, terms = self._terms(query)
+        best = bm25.top(terms, live, n, self._masks(filters))
+        # A chunk sharing no term with the query is not a hit (top returns scores > 0 only).
+        parts = [(self.state.chunk_keys.keys(i, rows), sc) for i, (rows, sc) in enumerate(best)]
+        return self._merge(parts, n)
+
+    def _by_segment(self, keys: np.ndarray, per_segment) -> np.ndarray:
+        keys = np.asarray(keys, np.int64)
+        out = np.zeros(len(keys), np.float32)
+        for seg, rows, pos in self.state.chunk_keys.split(keys):
+            out[pos] = per_segment(seg, rows)
+        return out
 
     def dense_scores(self, qvec: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        return self.state.vectors[np.asarray(keys, dtype=np.int64)] @ qvec
+        q = np.asarray(qvec, np.float32).reshape(-1)
+        segs = self.state.segments
+        return self._by_segment(keys, lambda seg, rows: segs[seg].vectors[rows] @ q)
 
     def lexical_scores(self, query: str, keys: np.ndarray) -> np.ndarray:
-        return self._bm25(query)[np.asarray(keys, dtype=np.int64)]
+        live, terms = self._terms(query)
+        return self._by_segment(keys, lambda seg, rows: bm25.scores_at(terms, live, seg, rows))
 
     # -- fetch ---------------------------------------------------------------
     def chunks(self, keys: Sequence[int]) -> list[Chunk]:
-        return [self.state.chunks[int(i)] for i in keys]
+        return self.state.chunks.take(list(keys)) if len(keys) else []  # type: ignore[attr-defined]
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
-        return [self.state.chunks[i] for i in self.state.by_doc.get(doc_id, [])]
+        return self.chunks(self.state.chunk_keys_of(doc_id).tolist())
 
     def document(self, doc_id: str) -> Document | None:
         return self.state.documents.get(doc_id)
@@ -103,19 +155,38 @@ class EmbeddedView:
         return sorted(self.state.documents.values(), key=lambda d: d.id)
 
     def document_hashes(self) -> dict[str, str]:
-        return {i: d.content_hash for i, d in self.state.documents.items()}
+        return self.state.documents.hashes()
 
     def sentences_in_chunks(self, chunks: Sequence[Chunk]) -> list[list[int]]:
         return [self.state.sentences_in_chunk(c) for c in chunks]
 
     def sentences_of(self, doc_id: str) -> list[int]:
-        return list(self.state.sentences_by_doc.get(doc_id, []))
+        return self.state.sentence_keys_of(doc_id).tolist()
 
     def sentences(self, keys: Sequence[int]) -> list[Sentence]:
-        return [self.state.sentences[int(r)] for r in keys]
+        return self.state.sentences.take(list(keys)) if len(keys) else []  # type: ignore[attr-defined]
 
     def sentence_vectors(self, keys: Sequence[int]) -> np.ndarray:
-        return self.state.sentence_vectors[list(keys)]
+        keys = np.asarray(list(keys), np.int64)
+        out = np.zeros((len(keys), self.state.manifest.dimension), np.float32)
+        for seg, rows, pos in self.state.sentence_keys.split(keys):
+            out[pos] = self.state.segments[seg].sentence_vectors[rows]
+        return out
+
+
+class _Live:
+    """A segment's postings with its deleted rows left out (they count in no statistic)."""
+
+    def __init__(self, seg, alive: np.ndarray | None, norm: np.ndarray) -> None:
+        self.seg, self.alive, self.norm = seg, alive, norm
+        self.rows = seg.n_chunks
+
+    def term(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        rows, tf = self.seg.postings(term)
+        if self.alive is None or not len(rows):
+            return rows, tf
+        keep = self.alive[rows]
+        return rows[keep], tf[keep]
 
 
 class EmbeddedWriter:
@@ -142,52 +213,11 @@ class EmbeddedWriter:
             self._deleted.add(d)
 
     def commit(self, info: BuildInfo) -> EmbeddedView:
-        state = assemble(None if self._cleared else self.old, self._put, self._deleted, info)
-        store.save(self.owner.index_dir, state, _fail_after=self.fail_after)
+        old = None if self._cleared else self.old
+        state = store.commit(self.owner.index_dir, old, self._put, self._deleted, info,
+                             _fail_after=self.fail_after, ann_threshold=self.owner.ann_threshold)
         self.owner._remember(state)
         return EmbeddedView(state)
-
-
-def assemble(old: store.IndexState | None, put: dict[str, DocumentRecord], deleted: set[str],
-             info: BuildInfo) -> store.IndexState:
-    """A complete new IndexState: ``old`` minus ``deleted``, with ``put`` added or replacing, in doc-id order."""
-    docs: dict[str, Document] = {}
-    if old is not None:
-        docs.update({i: d for i, d in old.documents.items() if i not in deleted})
-    docs.update({i: r.document for i, r in put.items()})
-    dim = info.dimension
-    chunks: list[Chunk] = []
-    rows: list[np.ndarray] = []
-    sentences: list[Sentence] = []
-    srows: list[np.ndarray] = []
-    for doc_id in sorted(docs):
-        rec = put.get(doc_id)
-        if rec is not None:
-            chunks.extend(rec.chunks)
-            rows.append(np.asarray(rec.vectors, np.float32).reshape(len(rec.chunks), dim))
-            if rec.sentences:
-                sentences.extend(rec.sentences)
-                srows.append(np.asarray(rec.sentence_vectors, np.float32).reshape(len(rec.sentences), dim))
-            continue
-        assert old is not None
-        idx = old.by_doc.get(doc_id, [])
-        chunks.extend(old.chunks[i] for i in idx)
-        rows.append(old.vectors[idx].reshape(len(idx), dim))
-        sidx = old.sentences_by_doc.get(doc_id, [])
-        sentences.extend(old.sentences[i] for i in sidx)
-        srows.append(old.sentence_vectors[sidx].reshape(len(sidx), dim))
-    vectors = np.concatenate(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
-    svectors = np.concatenate(srows).astype(np.float32) if srows else np.zeros((0, dim), np.float32)
-    bm25 = BM25Index.build([c.text for c in chunks], [c.lang for c in chunks]) if chunks else None
-    manifest = Manifest(
-        model=info.model, dimension=dim, chunk_size=info.chunk_size, chunk_overlap=info.chunk_overlap,
-        fingerprint=store.fingerprint(docs), documents=len(docs), chunks=len(chunks), sentences=len(sentences),
-        sentences_indexed=info.sentences_indexed,
-        languages=tuple(sorted({d.lang for d in docs.values()})), sources=tuple(info.sources),
-        versions=package_versions(),
-    )
-    return store.IndexState(manifest, docs, chunks, vectors, bm25, store.build_faiss(vectors),
-                            sentences=sentences, sentence_vectors=svectors)
 
 
 class EmbeddedStore:
@@ -201,9 +231,14 @@ class EmbeddedStore:
         self._state: store.IndexState | None = None
         self._load_lock = threading.Lock()
         self.fail_after: str | None = None  # tests: simulate a crash mid-save
+        self.ann_threshold = segment.ANN_THRESHOLD  # segments of this many chunks get an IVF index
 
     def _remember(self, state: store.IndexState) -> None:
         self._state = state
+
+    def _loaded(self) -> list:
+        """Segments open now: a reload reuses those the new generation still holds."""
+        return list(self._state.segments) if self._state is not None else []
 
     def exists(self) -> bool:
         d = self.index_dir
@@ -220,7 +255,7 @@ class EmbeddedStore:
             with self._load_lock:
                 st = self._state
                 if st is None or Path(st.path).name != store.current_name(self.index_dir):
-                    st = self._state = store.load(self.index_dir, self.model)
+                    st = self._state = store.load(self.index_dir, self.model, self._loaded())
         return EmbeddedView(st)
 
     def _latest(self, tolerate_damage: bool) -> store.IndexState | None:
@@ -233,7 +268,7 @@ class EmbeddedStore:
             st = self._state
             if st is not None and Path(st.path).name == name:
                 return st
-            return store.load(self.index_dir, None)
+            return store.load(self.index_dir, None, self._loaded())
         except (IndexCorruptError, IndexMismatchError):
             if tolerate_damage:
                 return None
