@@ -177,21 +177,20 @@ class IndexState:
                 return seg, row
         return None
 
-    def chunk_keys_of(self, doc_id: str) -> np.ndarray:
+    def _keys_of(self, doc_id: str, table, lo: str, hi: str) -> np.ndarray:
+        """Keys of a live document's rows in ``table`` (chunks or sentences), from its ``lo``/``hi`` columns."""
         found = self.find(doc_id)
         if found is None:
             return np.zeros(0, np.int64)
         seg, row = found
         d = self.segments[seg].docs[row]
-        return self.chunk_keys.keys(seg, np.arange(int(d["chunk_lo"]), int(d["chunk_hi"])))
+        return table.keys(seg, np.arange(int(d[lo]), int(d[hi])))
+
+    def chunk_keys_of(self, doc_id: str) -> np.ndarray:
+        return self._keys_of(doc_id, self.chunk_keys, "chunk_lo", "chunk_hi")
 
     def sentence_keys_of(self, doc_id: str) -> np.ndarray:
-        found = self.find(doc_id)
-        if found is None:
-            return np.zeros(0, np.int64)
-        seg, row = found
-        d = self.segments[seg].docs[row]
-        return self.sentence_keys.keys(seg, np.arange(int(d["sent_lo"]), int(d["sent_hi"])))
+        return self._keys_of(doc_id, self.sentence_keys, "sent_lo", "sent_hi")
 
     def sentences_in_chunk(self, chunk: Chunk) -> list[int]:
         """Keys of the sentences whose middle lies inside ``chunk`` (overlapping chunks share some)."""
