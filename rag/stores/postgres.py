@@ -54,12 +54,13 @@ _META_COLS = ("generation, model, dimension, chunk_size, chunk_overlap, sentence
 K1, B = 1.2, 0.75  # as rag/lexical.py (bm25s, method "lucene")
 # BM25 of the chunks holding any query term, from the postings alone (tf and dl sit in the index
 # beside each key, so no tsvector is read); {join} adds rag_chunks when {cond} filters on its columns.
+# The per-term LATERAL keeps the planner on the postings index even before the table has statistics
+# (a plain join, before the first ANALYZE, scanned all 0.94M postings of 10k chunks: 125 ms, not 13).
 _BM25 = """
-SELECT p.key, sum(t.idf * (p.tf * (%(k1)s + 1)) / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / %(avg)s))) AS s
-FROM unnest(%(lex)s::text[], %(idf)s::float8[]) AS t(lex, idf)
-JOIN rag_postings p ON p.lexeme = t.lex {join}
-WHERE true {cond}
-GROUP BY p.key ORDER BY s DESC, p.key {limit}
+SELECT m.key, sum(t.idf * (m.tf * (%(k1)s + 1)) / (m.tf + %(k1)s * (1 - %(b)s + %(b)s * m.dl / %(avg)s))) AS s
+FROM unnest(%(lex)s::text[], %(idf)s::float8[]) AS t(lex, idf),
+LATERAL (SELECT p.key, p.tf, p.dl FROM rag_postings p {join} WHERE p.lexeme = t.lex {cond} OFFSET 0) m
+GROUP BY m.key ORDER BY s DESC, m.key {limit}
 """
 
 
