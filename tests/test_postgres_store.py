@@ -1,4 +1,5 @@
-"""What only the PostgreSQL store has: its schema versions, the --store flag, HNSW against exact search."""
+"""What only the PostgreSQL store has: its schema versions, the --store flag, HNSW against exact search,
+the postings behind its BM25."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from rag.embed import HashingEmbedder
 from rag.engine import Engine
 from rag.errors import IndexMismatchError, StoreError
 from rag.settings import SAMPLE_CORPUS, Settings, load_settings
+from rag.stores.pg_schema import LATEST, MIGRATIONS
+from rag.types import Filters
 
 
 def test_schema_is_created_versioned_and_a_newer_one_is_refused(pg_url):
@@ -17,7 +20,7 @@ def test_schema_is_created_versioned_and_a_newer_one_is_refused(pg_url):
     eng = Engine(Settings(store=pg_url), embedder=HashingEmbedder(64))
     assert not eng.has_index()  # connecting migrated the empty database
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        assert conn.execute("SELECT max(version) FROM rag_schema").fetchone()[0] == 1
+        assert conn.execute("SELECT max(version) FROM rag_schema").fetchone()[0] == LATEST
         assert conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]
         conn.execute("INSERT INTO rag_schema (version) VALUES (99)")
     eng.close()
@@ -115,3 +118,125 @@ def test_embedded_only_state_says_to_use_the_store_interface(pg_url):
         eng.state()
     assert eng.view().counts().documents == len(eng.documents())
     eng.close()
+
+
+QUERIES = ("loans for small firms", "carbon emissions", "rural roads and markets", "digital transformation",
+           "mesures de soutien aux entreprises", "zeppelin")
+
+
+def _postings_match_the_tsvectors(url: str) -> int:
+    """Postings are exactly what the chunks' tsvectors hold (none missing, none orphaned); their count."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        want = set(conn.execute("SELECT u.lexeme, c.key, array_length(u.positions, 1), length(c.tsv) "
+                                "FROM rag_chunks c, unnest(c.tsv) u").fetchall())
+        got = conn.execute("SELECT lexeme, key, tf, dl FROM rag_postings").fetchall()
+    assert len(got) == len(set(got)) and set(got) == want
+    return len(got)
+
+
+def test_postings_follow_put_replace_delete_and_rebuild(pg_url, tmp_path):
+    from tests.test_stores import CORPUS, _write
+
+    docs = _write(tmp_path / "docs", CORPUS)
+    eng = Engine(Settings(store=pg_url, chunk_size=200, chunk_overlap=20), embedder=HashingEmbedder(64))
+    eng.index([docs])
+    assert _postings_match_the_tsvectors(pg_url) > 0
+    (docs / "loans.txt").write_text("SME loans\n\nGrants replace loans for tiny workshops.", encoding="utf-8")
+    eng.index([docs])
+    _postings_match_the_tsvectors(pg_url)
+    assert [h.chunk.doc_id for h in eng.search("grants workshops", k=1, mode="bm25")] == ["loans"]
+    eng.remove(["roads"])
+    _postings_match_the_tsvectors(pg_url)
+    assert eng.search("rural towns", mode="bm25") == []
+    eng.index([SAMPLE_CORPUS], rebuild=True)
+    assert _postings_match_the_tsvectors(pg_url) > 0
+    eng.close()
+
+
+# BM25 as computed before the postings (schema 1): document counts through the GIN index and tf from
+# ts_rank_cd of each single term, reading every matching chunk's tsvector. The reference for the new SQL.
+_OLD_DF = ("SELECT lex, (SELECT count(*) FROM rag_chunks c WHERE c.tsv @@ CAST(quote_literal(lex) AS tsquery)) "
+           "FROM (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector(c::regconfig, %s))) AS lex "
+           "FROM unnest(%s::text[]) AS c) q ORDER BY lex")
+_OLD_BM25 = """
+SELECT m.key, sum(m.idf * (m.tf * (%(k1)s + 1)) / (m.tf + %(k1)s * (1 - %(b)s + %(b)s * m.len / %(avg)s))) AS s
+FROM (SELECT lex, idf, CAST(quote_literal(lex) AS tsquery) AS q
+      FROM unnest(%(lex)s::text[], %(idf)s::float8[]) AS u(lex, idf)) t,
+LATERAL (SELECT c.key, t.idf, ts_rank_cd(c.tsv, t.q, 0) * 10 AS tf, length(c.tsv) AS len
+         FROM rag_chunks c WHERE c.tsv @@ t.q {cond} OFFSET 0) m
+GROUP BY m.key ORDER BY s DESC, m.key
+"""
+
+
+def _old_lexical(conn, query: str, cond: str = "", params: dict | None = None) -> dict[int, float]:
+    from rag.stores.postgres import B, K1
+
+    n, total, langs = conn.execute("SELECT chunks, lexemes, languages FROM rag_meta").fetchone()
+    configs = sorted({"english" if x == "en" else "french" for x in langs})
+    rows = conn.execute(_OLD_DF, (query, configs)).fetchall()
+    kept = [(lex, float(np.log(1 + (n - df + 0.5) / (df + 0.5)))) for lex, df in rows if df]
+    if not kept:
+        return {}
+    return dict(conn.execute(_OLD_BM25.format(cond=cond), {
+        "lex": [k[0] for k in kept], "idf": [k[1] for k in kept], "k1": K1, "b": B,
+        "avg": max(1.0, total / max(1, n)), **(params or {})}).fetchall())
+
+
+def test_bm25_from_postings_scores_as_the_previous_tsvector_sql(pg_url):
+    import psycopg
+
+    eng = Engine(Settings(store=pg_url, index_sentences=False), embedder=HashingEmbedder(64))
+    eng.index([SAMPLE_CORPUS])
+    view = eng.view()
+    assert set(view._meta[8]) == {"en", "fr"}  # the reference above knows these two configurations
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for q in QUERIES:
+            old = _old_lexical(conn, q)
+            keys, scores = view.lexical(q, 1000)
+            assert dict(zip(keys.tolist(), scores.tolist())) == pytest.approx(old, rel=1e-6)
+            assert keys.tolist() == sorted(old, key=lambda k: (-round(old[k], 5), k))
+            some = np.array(sorted(old)[::2] + [-1], np.int64)
+            assert view.lexical_scores(q, some).tolist() == pytest.approx([old.get(int(k), 0.0) for k in some], rel=1e-6)
+            old_fr = _old_lexical(conn, q, "AND c.lang = ANY(%(l)s)", {"l": ["fr"]})
+            keys, scores = view.lexical(q, 5, Filters(langs=("fr",)))
+            assert dict(zip(keys.tolist(), scores.tolist())) == pytest.approx(
+                dict(sorted(old_fr.items(), key=lambda kv: (-kv[1], kv[0]))[:5]), rel=1e-6)
+    eng.close()
+
+
+def test_a_schema_1_database_gains_postings_and_ranks_as_a_fresh_one(pg_server, pg_url):
+    import uuid
+
+    import psycopg
+
+    fresh = Engine(Settings(store=pg_url, index_sentences=False), embedder=HashingEmbedder(64))
+    fresh.index([SAMPLE_CORPUS])
+    name = f"v1_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    old_url = pg_server.get_uri(name)
+    # A database as schema 1 left it, with the same rows as the fresh one.
+    with psycopg.connect(old_url) as dst, psycopg.connect(pg_url) as src:
+        dst.execute(MIGRATIONS[1])
+        dst.execute("CREATE TABLE rag_schema (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+        dst.execute("INSERT INTO rag_schema (version) VALUES (1)")
+        dst.execute("DELETE FROM rag_meta")
+        for table, cols in (("rag_meta", "*"), ("rag_documents", "*"),
+                            ("rag_chunks", "key, id, doc_id, text, start_at, end_at, title, source, lang, date, "
+                                           "ts_config, embedding")):
+            names = "" if cols == "*" else f" ({cols})"
+            with src.cursor().copy(f"COPY (SELECT {cols} FROM {table}) TO STDOUT") as out, \
+                    dst.cursor().copy(f"COPY {table}{names} FROM STDIN") as into:
+                for data in out:
+                    into.write(data)
+    old = Engine(Settings(store=old_url), embedder=HashingEmbedder(64))
+    new_view, old_view = fresh.view(), old.view()  # connecting migrated it
+    with psycopg.connect(old_url) as conn:
+        assert conn.execute("SELECT max(version) FROM rag_schema").fetchone()[0] == LATEST
+    assert _postings_match_the_tsvectors(old_url) == _postings_match_the_tsvectors(pg_url)
+    for q in QUERIES:
+        want, got = new_view.lexical(q, 20), old_view.lexical(q, 20)
+        assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+    fresh.close(), old.close()

@@ -50,6 +50,24 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX rag_sentences_doc ON rag_sentences (doc_id, start_at);
     """,
+    # An inverted index for BM25: one row per (lexeme, chunk), so a query reads its terms' postings
+    # from one index instead of detoasting the tsvector of every chunk that matches. tf = positions
+    # of the lexeme in the chunk, dl = the chunk's distinct lexemes (length(tsv), as rag_meta.lexemes).
+    # The index on key serves the cascade when chunks are deleted; nothing searches the tsvectors
+    # through GIN any more, so that index goes (it only cost writes).
+    2: """
+    DROP INDEX rag_chunks_tsv;
+    CREATE TABLE rag_postings (
+        lexeme text NOT NULL,
+        key bigint NOT NULL REFERENCES rag_chunks (key) ON DELETE CASCADE,
+        tf int NOT NULL, dl int NOT NULL,
+        PRIMARY KEY (lexeme, key) INCLUDE (tf, dl)
+    );
+    CREATE INDEX rag_postings_key ON rag_postings (key);
+    INSERT INTO rag_postings (lexeme, key, tf, dl)
+    SELECT u.lexeme, c.key, coalesce(array_length(u.positions, 1), 1), length(c.tsv)
+    FROM rag_chunks c, unnest(c.tsv) u;
+    """,
 }
 LATEST = max(MIGRATIONS)
 
