@@ -240,3 +240,29 @@ def test_a_schema_1_database_gains_postings_and_ranks_as_a_fresh_one(pg_server, 
         want, got = new_view.lexical(q, 20), old_view.lexical(q, 20)
         assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
     fresh.close(), old.close()
+
+
+def test_a_bulk_write_vacuums_the_postings_and_a_small_one_leaves_them_to_autovacuum(pg_url, monkeypatch):
+    import time
+
+    import psycopg
+
+    import rag.stores.postgres as pg
+
+    def vacuumed() -> int:
+        with psycopg.connect(pg_url) as conn:
+            return conn.execute("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'rag_postings'"
+                                ).fetchone()[0]
+
+    eng = Engine(Settings(store=pg_url), embedder=HashingEmbedder(64))
+    monkeypatch.setattr(pg, "VACUUM_AFTER", 10**9)
+    eng.index([SAMPLE_CORPUS], rebuild=True)
+    before = vacuumed()
+    monkeypatch.setattr(pg, "VACUUM_AFTER", 10)  # the sample corpus is 56 chunks
+    eng.index([SAMPLE_CORPUS], rebuild=True)
+    deadline = time.monotonic() + 10  # a backend publishes its statistics within about a second
+    while vacuumed() == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert vacuumed() > before
+    assert eng.search("loans for small firms", k=1, mode="bm25")
+    eng.close()
