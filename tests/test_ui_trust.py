@@ -138,6 +138,7 @@ def _panel_titles(page) -> list[str]:
 
 def test_citations_lead_to_their_own_answers_sources(browser, sample_engine):
     """Click [n]: the panel shows that answer's sources and flashes card n; hover: quote, title, date."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     with running_app(sample_engine) as srv, guarded_page(browser) as (page, guard):
@@ -150,10 +151,19 @@ def test_citations_lead_to_their_own_answers_sources(browser, sample_engine):
         first_answer = bot_messages(page).first
         cite = first_answer.locator("sup.cite").first
         n = cite.inner_text().strip("[] ")
-        cite.hover()
         tip = page.locator(".cite-tip")
-        expect(tip).to_be_visible(timeout=5_000)
-        shown = tip.inner_text()
+        # The chat may still scroll itself after an answer: the cite then leaves the still pointer,
+        # which hides its tooltip as it should. Hover again until one stays long enough to read.
+        shown = ""
+        for _ in range(4):
+            cite.hover()
+            try:
+                expect(tip).to_be_visible(timeout=5_000)
+                shown = tip.inner_text(timeout=2_000)
+                break
+            except (AssertionError, PlaywrightTimeout):
+                page.wait_for_timeout(500)
+        assert shown, "the citation's tooltip never stayed visible"
         card = first_answer.locator(f".answer-sources .src-card.n{n}")
         quote = card.locator("mark").first.text_content().strip()
         assert quote[:40] in shown
