@@ -250,13 +250,16 @@ class Segment:
             raise self._damaged("text.bin", "does not match docs.npy")
 
     # -- documents -----------------------------------------------------------
-    def doc_id(self, row: int) -> str:
+    def _blob_text(self, row: int, lo: str, hi: str) -> str:
+        """UTF-8 text of document ``row`` between two of its offset columns in ``text.bin``."""
         d = self.docs[row]
-        return bytes(self.blob[int(d["id_lo"]) : int(d["hash_lo"])]).decode("utf-8")
+        return bytes(self.blob[int(d[lo]) : int(d[hi])]).decode("utf-8")
+
+    def doc_id(self, row: int) -> str:
+        return self._blob_text(row, "id_lo", "hash_lo")
 
     def content_hash(self, row: int) -> str:
-        d = self.docs[row]
-        return bytes(self.blob[int(d["hash_lo"]) : int(d["text_lo"])]).decode("utf-8")
+        return self._blob_text(row, "hash_lo", "text_lo")
 
     def find(self, doc_id: str) -> int:
         """The row of ``doc_id`` (ids are stored sorted), or -1."""
@@ -264,8 +267,7 @@ class Segment:
         return i if i < self.n_docs and self.doc_id(i) == doc_id else -1
 
     def text(self, row: int) -> str:
-        d = self.docs[row]
-        return bytes(self.blob[int(d["text_lo"]) : int(d["text_hi"])]).decode("utf-8")
+        return self._blob_text(row, "text_lo", "text_hi")
 
     def _meta(self, row: int) -> dict:
         d = self.docs[row]
@@ -286,13 +288,12 @@ class Segment:
     def chunks(self, rows: Sequence[int]) -> list[Chunk]:
         """Chunks by row; a document's text and metadata are read once for all its chunks asked."""
         out: list[Chunk] = []
-        cache: dict[int, tuple[str, dict]] = {}
+        cache: dict[int, tuple[str, str, dict]] = {}
         for r in rows:
             doc_row, start, end = (int(v) for v in self.chunk_table[r, :3])
             if doc_row not in cache:
-                cache[doc_row] = (self.text(doc_row), self._meta(doc_row))
-            text, m = cache[doc_row]
-            doc_id = self.doc_id(doc_row)
+                cache[doc_row] = (self.doc_id(doc_row), self.text(doc_row), self._meta(doc_row))
+            doc_id, text, m = cache[doc_row]
             k = int(r) - int(self.docs[doc_row]["chunk_lo"])
             cid = m["chunk_ids"][k] if "chunk_ids" in m else f"{doc_id}#{k:04d}"
             out.append(Chunk(id=cid, doc_id=doc_id, text=text[start:end], start=start, end=end, title=m["title"],
@@ -301,13 +302,13 @@ class Segment:
 
     def sentences(self, rows: Sequence[int]) -> list[Sentence]:
         out: list[Sentence] = []
-        texts: dict[int, str] = {}
+        docs: dict[int, tuple[str, str]] = {}  # a document's id and text, read once for all its sentences
         for r in rows:
             doc_row, start, end, item, number = (int(v) for v in self.sent_table[r])
-            if doc_row not in texts:
-                texts[doc_row] = self.text(doc_row)
-            out.append(Sentence(texts[doc_row][start:end], start, end, bool(item), None if number < 0 else number,
-                                self.doc_id(doc_row)))
+            if doc_row not in docs:
+                docs[doc_row] = (self.doc_id(doc_row), self.text(doc_row))
+            doc_id, text = docs[doc_row]
+            out.append(Sentence(text[start:end], start, end, bool(item), None if number < 0 else number, doc_id))
         return out
 
     def sentences_in(self, doc_row: int, start: int, end: int) -> np.ndarray:
