@@ -110,17 +110,17 @@ class Documents(Mapping):
     def __len__(self) -> int:
         return self.state.manifest.documents
 
-    def __iter__(self) -> Iterator[str]:
+    def _live(self) -> Iterator[tuple[Segment, int]]:
+        """(segment, row) of every live document, in segment order."""
         for seg, s in enumerate(self.state.segments):
             for row in np.flatnonzero(self.state.doc_alive(seg)):
-                yield s.doc_id(int(row))
+                yield s, int(row)
+
+    def __iter__(self) -> Iterator[str]:
+        return (s.doc_id(row) for s, row in self._live())
 
     def hashes(self) -> dict[str, str]:
-        out = {}
-        for seg, s in enumerate(self.state.segments):
-            for row in np.flatnonzero(self.state.doc_alive(seg)):
-                out[s.doc_id(int(row))] = s.content_hash(int(row))
-        return out
+        return {s.doc_id(row): s.content_hash(row) for s, row in self._live()}
 
 
 @dataclass(eq=False)

@@ -133,9 +133,6 @@ class _Kept:
         total = self.seg.n_chunks if kind == "chunk" else self.seg.n_sentences
         return total - int((d[f"{kind}_hi"][rows] - d[f"{kind}_lo"][rows]).sum()) if len(rows) else total
 
-    def live_chunks(self) -> int:
-        return self.live("chunk")
-
 
 def _records(k: _Kept) -> list[DocumentRecord]:
     """The live documents of a segment as records again (for a merge)."""
@@ -182,9 +179,9 @@ def _commit(index_dir: Path, old: IndexState | None, put: Mapping[str, DocumentR
                 kept.append(_Kept(seg, entry, dead))
         fp += sum(_doc_print(i, r.document.content_hash) for i, r in put.items())
         # Merge policy: too many segments, or one mostly deleted, and they are rewritten into the new one.
-        merge = [k for k in kept if k.seg.n_chunks and 1 - k.live_chunks() / k.seg.n_chunks > MAX_DELETED_SHARE]
+        merge = [k for k in kept if k.seg.n_chunks and 1 - k.live() / k.seg.n_chunks > MAX_DELETED_SHARE]
         if len(kept) + bool(put) > MAX_SEGMENTS:
-            largest = max(kept, key=_Kept.live_chunks)
+            largest = max(kept, key=_Kept.live)
             merge = [k for k in kept if k is not largest]
         records = dict(put)
         for k in merge:
@@ -329,11 +326,14 @@ def _load_generation(index_dir: Path, gen: Path, model: str | None, loaded: Sequ
                 for e in manifest.segments]
     state = IndexState(manifest, segments, str(gen))
     # The checksums passed; these catch a manifest that lies about its rows.
+    for e, s in zip(manifest.segments, segments):
+        if e["documents"] != s.n_docs:
+            raise damaged(index_dir, f"{NAME} says {e['documents']} documents in {s.name}, it holds {s.n_docs}")
     counts = {"documents": (sum(e["documents"] - len(e["deleted"]) for e in manifest.segments), manifest.documents),
               "chunks": (state.chunk_keys.total, manifest.chunks),
               "sentences": (state.sentence_keys.total, manifest.sentences)}
     for what, (found, said) in counts.items():
-        if found != said or any(e["documents"] != s.n_docs for e, s in zip(manifest.segments, segments)):
+        if found != said:
             raise damaged(index_dir, f"{NAME} says {said} {what}, the segments hold {found}")
     return state
 
