@@ -32,6 +32,7 @@ class EmbeddedView:
     def __init__(self, state: store.IndexState) -> None:
         self.state = state
         self._last: tuple[str, list[bm25.Term]] | None = None
+        self._last_masks: tuple[Filters, list[np.ndarray | None]] | None = None
 
     @property
     def location(self) -> str:
@@ -56,11 +57,16 @@ class EmbeddedView:
 
     # -- search --------------------------------------------------------------
     def _masks(self, filters: Filters | None) -> list[np.ndarray | None]:
-        """Per segment, the chunk rows a search may return (None: all rows), from array columns."""
+        """Per segment, the chunk rows a search may return (None: all rows), from array columns.
+
+        The last filters' are kept: a hybrid search asks for them twice (dense, then lexical).
+        """
         st = self.state
         alive = st.chunk_keys.alive
         if filters is None or filters.empty():
             return list(alive)
+        if self._last_masks is not None and self._last_masks[0] == filters:
+            return self._last_masks[1]
         out: list[np.ndarray | None] = []
         for i, seg in enumerate(st.segments):
             docs = st.doc_alive(i)
@@ -82,6 +88,7 @@ class EmbeddedView:
                 if filters.date_to:
                     docs &= dates <= filters.date_to.encode()
             out.append(docs[seg.chunk_doc])
+        self._last_masks = (filters, out)
         return out
 
     def _merge(self, parts: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
