@@ -266,3 +266,27 @@ def test_a_bulk_write_vacuums_the_postings_and_a_small_one_leaves_them_to_autova
     assert vacuumed() > before
     assert eng.search("loans for small firms", k=1, mode="bm25")
     eng.close()
+
+
+def test_the_hnsw_graph_gets_memory_for_its_size_and_is_built_once(pg_url, tmp_path):
+    import psycopg
+
+    from rag.stores.postgres import HNSW_BUILD_MAX_MB, hnsw_build_mb
+
+    assert hnsw_build_mb(56, 384) == 512
+    assert 2000 < hnsw_build_mb(1_000_000, 384) < HNSW_BUILD_MAX_MB  # 1M x 384 in memory, not on disk
+    assert hnsw_build_mb(10**8, 384) == HNSW_BUILD_MAX_MB
+
+    def graph() -> int:
+        with psycopg.connect(pg_url) as conn:
+            return conn.execute("SELECT 'rag_chunks_hnsw_64'::regclass::oid").fetchone()[0]
+
+    eng = Engine(Settings(store=pg_url), embedder=HashingEmbedder(64))
+    eng.index([SAMPLE_CORPUS], rebuild=True)
+    first = graph()
+    extra = tmp_path / "extra.md"
+    extra.write_text("# Harbour dredging\n\nThe harbour channel was dredged to 14 metres in March.\n")
+    eng.index([SAMPLE_CORPUS, extra])  # an add goes into the existing graph
+    assert graph() == first
+    assert any("dredged" in h.chunk.text for h in eng.search("harbour channel dredged", k=3, mode="dense"))
+    eng.close()

@@ -46,6 +46,7 @@ from .base import BuildInfo, Counts, DocumentRecord
 from .pg_schema import migrate
 
 MAX_EF_SEARCH = 1000  # pgvector's limit
+HNSW_BUILD_MAX_MB = 4096  # the most maintenance_work_mem a graph build asks for (1M x 384 needs ~2.4 GB)
 CONNECT_TIMEOUT = 5  # seconds, unless the URL sets connect_timeout: a server that does not answer is an error, not a hang
 # TCP keepalives (libpq's defaults leave them to the OS: two hours), unless the URL sets them: a
 # server that vanishes mid-query without closing the connection (a partition, a dead host) is
@@ -66,6 +67,17 @@ FROM unnest(%(lex)s::text[], %(idf)s::float8[]) AS t(lex, idf),
 LATERAL (SELECT p.key, p.tf, p.dl FROM rag_postings p {join} WHERE p.lexeme = t.lex {cond} OFFSET 0) m
 GROUP BY m.key ORDER BY s DESC, m.key {limit}
 """
+
+
+def hnsw_build_mb(rows: int, dim: int) -> int:
+    """maintenance_work_mem for building the HNSW graph of ``rows`` vectors in memory.
+
+    pgvector keeps each element's vector and its neighbour lists (m 16: up to 32 on layer 0)
+    while building; about ``4 * dim + 512`` bytes per row, with a quarter more for slack, between
+    512 MB and HNSW_BUILD_MAX_MB. PostgreSQL only takes what the build uses.
+    """
+    need = rows * (4 * dim + 512) * 1.25 / 2**20
+    return int(min(HNSW_BUILD_MAX_MB, max(512, need)))
 
 
 def ts_config(lang: str) -> str:
@@ -387,9 +399,14 @@ class PostgresWriter:
         d = int(info.dimension)
         # One HNSW index per dimension in use (a model change clears the tables first).
         self._drop_hnsw(keep=f"rag_chunks_hnsw_{d}")
-        c.execute("SET LOCAL maintenance_work_mem = '512MB'")  # builds the graph in memory (this transaction only)
-        c.execute(f"CREATE INDEX IF NOT EXISTS rag_chunks_hnsw_{d} ON rag_chunks "
-                  f"USING hnsw ((embedding::vector({d})) vector_ip_ops)")
+        if not c.execute("SELECT 1 FROM pg_indexes WHERE tablename = 'rag_chunks' AND indexname = %s",
+                         (f"rag_chunks_hnsw_{d}",)).fetchone():
+            # Built once over the rows already loaded: give it the memory to hold the whole graph
+            # (this transaction only), or pgvector builds on disk, many times slower at 1M chunks.
+            rows = c.execute("SELECT count(*) FROM rag_chunks").fetchone()[0]
+            c.execute(f"SET LOCAL maintenance_work_mem = '{hnsw_build_mb(rows, d)}MB'")
+            c.execute(f"CREATE INDEX rag_chunks_hnsw_{d} ON rag_chunks "
+                      f"USING hnsw ((embedding::vector({d})) vector_ip_ops)")
         c.execute(
             "UPDATE rag_meta SET generation = generation + 1, model = %s, dimension = %s, chunk_size = %s, "
             "chunk_overlap = %s, sentences_indexed = %s, cleaning_version = %s, sources = %s, "
