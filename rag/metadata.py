@@ -71,6 +71,31 @@ def extract_date(text: str, head_chars: int = 600) -> str | None:
     return best[1] if best else None
 
 
+def date_line(text: str, date: str | None) -> tuple[int, int] | None:
+    """Span of the line that states the publication date ``date`` ("Release date:[2021/9/16] …", "2022-09-22").
+
+    Only a labelled date or a line that is little more than a numeric date counts: "On
+    May 27, the Ministry held …" dates an event, not the page. ``text[start:end]`` is the
+    line without its surrounding blanks.
+    """
+    if not date:
+        return None
+    for rx, limit, max_words in ((_LABELLED, 2000, 25), (_ISO, 600, 6)):
+        for m in rx.finditer(text[:limit]):
+            if _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) != date:
+                continue
+            start = text.rfind("\n", 0, m.start()) + 1
+            end = text.find("\n", m.end())
+            end = len(text) if end < 0 else end
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if len(text[start:end].split()) <= max_words:
+                return start, end
+    return None
+
+
 def _is_date_line(line: str) -> bool:
     return bool(re.fullmatch(r"[\W\d_]*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})[\W\d_]*", line)) or bool(
         _LABELLED.search(line)

@@ -99,3 +99,17 @@ def test_numbered_item_without_the_asked_figure_is_refused(sample_engine):
     ans = sample_engine.ask("How many yuan does measure 9 of the February notice provide?")
     assert ans.refused and not ans.citations
     assert not sample_engine.ask("What did measure 9 say?").refused
+
+
+def test_when_was_it_published_quotes_the_pages_date_line(writable_engine, tmp_path):
+    page = tmp_path / "harbour.txt"
+    page.write_text("Harbour dredging update\nPosted: 2024-03-05\n\nThe harbour channel was dredged to 14 metres "
+                    "in March. The works cost 12 million yuan and were finished ahead of schedule.\n", encoding="utf-8")
+    writable_engine.add([page])
+    ans = writable_engine.ask("When was the harbour dredging update posted?")
+    assert not ans.refused
+    first = ans.citations[0]
+    doc = writable_engine.document(first.doc_id)
+    assert "2024-03-05" in first.text and doc.text[first.start:first.end] == first.text
+    other = writable_engine.ask("How deep was the harbour channel dredged?")
+    assert "14 metres" in other.citations[0].text  # only publication questions quote the date line

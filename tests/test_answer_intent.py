@@ -83,3 +83,29 @@ def test_how_much_questions_want_an_amount_not_a_count():
     assert refusal.states_amount("repairs costing 45 million yuan")
     assert refusal.states_amount("increased by 6.5%")
     assert not refusal.states_amount("cracks were found in two of its supporting piers")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("When was the article on the minister's press conference released?", True),
+    ("On what date was the report on the 20 SME policies posted?", True),
+    ("Quand l'avis sur les PME a-t-il été publié ?", True),
+    ("When were the special funds released?", False),  # funds, not a page
+    ("When did the ministry issue the notice?", False),  # the notice's own date is in its text
+    ("Which report was published by the ministry?", False),  # not a date question
+])
+def test_publication_date_questions(question, expected):
+    assert intent.asks_publication(question) is expected
+
+
+def test_the_publication_date_line_is_found_and_an_event_date_is_not():
+    from rag.metadata import date_line
+
+    text = "Promote a strong manufacturing country\nRelease date:[2021/9/16] Read a total of [47] time\n\nXiao Yaqing said …"
+    start, end = date_line(text, "2021-09-16")
+    assert text[start:end] == "Release date:[2021/9/16] Read a total of [47] time"
+    iso = "SME measures\n  2022-09-22  \nThe Ministry issued 20 policies."
+    start, end = date_line(iso, "2022-09-22")
+    assert iso[start:end] == "2022-09-22"
+    assert date_line(iso, "2022-09-23") is None and date_line(iso, None) is None
+    event = "Meeting report\nOn 2022-09-22 the Ministry held a meeting on the supply of chips to carmakers.\n"
+    assert date_line(event, "2022-09-22") is None  # a sentence that dates an event is not the page's date line

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["asked_items", "asks_date", "states_date", "key_numbers", "key_names", "numbers_in"]
+__all__ = ["asked_items", "asks_date", "asks_publication", "states_date", "key_numbers", "key_names", "numbers_in"]
 
 _ITEM_WORDS = (
     r"measures?|items?|articles?|points?|paragraphs?|clauses?|provisions?|sections?|policies|policy|"
@@ -58,6 +58,18 @@ _DATE_A = re.compile(
 def asks_date(question: str) -> bool:
     """True for "when" questions, in English or French."""
     return bool(_DATE_Q.search(question))
+
+
+# "When was the article … released?", "On what date was the report posted?", "Quand l'avis a-t-il été publié ?"
+_PUBLISHED = re.compile(r"\b(?:publish\w*|releas\w*|posted|put online|went online|publication|publi\w*|paru\w*|"
+                        r"mis\w* en ligne)\b", re.I)
+_DOC_NOUN = re.compile(r"\b(?:article|report|notice|news|page|document|story|post|update|announcement|circular|statement|"
+                       r"bulletin|communiqu[ée]|rapport|avis|texte|nouvelle|dépêche|circulaire)s?\b", re.I)
+
+
+def asks_publication(question: str) -> bool:
+    """True for "when was this article/report published?": answered by the document's date line."""
+    return asks_date(question) and bool(_PUBLISHED.search(question)) and bool(_DOC_NOUN.search(question))
 
 
 def states_date(sentence: str) -> bool:

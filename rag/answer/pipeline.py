@@ -137,7 +137,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
             seen.add(r)
             rows.append(r)
             chunks.append(chunk)
-    sentences = state.sentences(rows)
+    sentences = list(state.sentences(rows))
     dim = ctx.embedder.dim
     vecs = state.sentence_vectors(rows) if rows else np.zeros((0, dim), np.float32)
     terms = [content_terms(x.text, c.lang) for x, c in zip(sentences, chunks)]
@@ -179,6 +179,18 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                 picks = select.lead_first(picks, [states(x) for x in texts])
             elif not refused and intent.asks_date(question):
                 picks = select.lead_first(picks, [intent.states_date(x) for x in texts])
+        if not refused and not items and intent.asks_publication(question):
+            # "When was the article … released?": the page's own date line answers, though it is
+            # a byline and never a point otherwise.
+            dated = _publication_line(state, hits)
+            if dated is not None:
+                line, chunk = dated
+                sentences.append(line)
+                chunks.append(chunk)
+                vecs = np.vstack([vecs, np.zeros((1, dim), np.float32)])
+                terms.append(content_terms(line.text, chunk.lang))
+                scores = np.append(scores, np.float32(ev.best_score))
+                picks = [len(sentences) - 1]
     timings["answer"] = time.perf_counter() - t
     return Prepared(question, query, lang, hits, tuple(sentences), tuple(chunks), vecs, tuple(terms),
                     scores, ev, refused, tuple(picks), k, notice, timings)
@@ -202,6 +214,23 @@ def extractive_answer(p: Prepared) -> Answer:
     from dataclasses import replace
 
     return replace(answer, timings=timings)
+
+
+def _publication_line(state: "StoreView", hits: Sequence[Hit]) -> tuple[Sentence, Chunk] | None:
+    """The line stating the best-ranked document's publication date, with the chunk that holds it."""
+    from rag.metadata import date_line
+
+    if not hits:
+        return None
+    doc = state.document(hits[0].chunk.doc_id)
+    span = date_line(doc.text, doc.date) if doc is not None else None
+    if span is None:
+        return None
+    start, end = span
+    chunk = next((c for c in state.chunks_of(doc.id) if c.start <= start and end <= c.end), None)
+    if chunk is None:
+        return None
+    return Sentence(doc.text[start:end], start, end, doc_id=doc.id), chunk
 
 
 def _item_sentences(state: "StoreView", hits: Sequence[Hit], items: Sequence[int]) -> list[tuple[int, Chunk]]:
