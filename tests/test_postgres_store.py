@@ -290,3 +290,48 @@ def test_the_hnsw_graph_gets_memory_for_its_size_and_is_built_once(pg_url, tmp_p
     assert graph() == first
     assert any("dredged" in h.chunk.text for h in eng.search("harbour channel dredged", k=3, mode="dense"))
     eng.close()
+
+
+def test_a_read_behind_a_locked_table_fails_in_one_line_instead_of_hanging(pg_url, monkeypatch):
+    import threading
+    import time
+
+    import psycopg
+
+    import rag.stores.postgres as pg
+
+    eng = Engine(Settings(store=pg_url), embedder=HashingEmbedder(64))
+    eng.index([SAMPLE_CORPUS], rebuild=True)
+    monkeypatch.setattr(pg, "READ_TIMEOUT_MS", 500)
+    store = pg.PostgresStore(pg_url, None)
+    locker = psycopg.connect(pg_url)
+    locker.execute("LOCK TABLE rag_meta IN ACCESS EXCLUSIVE MODE")  # e.g. VACUUM FULL or a migration
+    release = threading.Timer(15, locker.rollback)  # without a timeout the read would wait for this
+    release.start()
+    try:
+        t = time.monotonic()
+        with pytest.raises(StoreError, match="statement timeout") as err:
+            store.view()
+        assert time.monotonic() - t < 10
+        assert "\n" not in str(err.value) and "Traceback" not in str(err.value)
+    finally:
+        release.cancel()
+        locker.rollback()
+        locker.close()
+        store.close()
+    again = pg.PostgresStore(pg_url, None)  # reads work again once the lock is gone
+    assert again.view().counts().chunks > 0
+    again.close()
+    eng.close()
+
+
+def test_the_url_can_set_its_own_statement_timeout(pg_url):
+    import rag.stores.postgres as pg
+
+    sep = "&" if "?" in pg_url else "?"
+    store = pg.PostgresStore(pg_url + sep + "options=-c%20statement_timeout%3D7s", None)
+    assert store._reader().execute("SHOW statement_timeout").fetchone()[0] == "7s"
+    store.close()
+    store = pg.PostgresStore(pg_url, None)
+    assert store._reader().execute("SHOW statement_timeout").fetchone()[0] == "30s"
+    store.close()

@@ -51,6 +51,10 @@ CONNECT_TIMEOUT = 5  # seconds, unless the URL sets connect_timeout: a server th
 # TCP keepalives (libpq's defaults leave them to the OS: two hours), unless the URL sets them: a
 # server that vanishes mid-query without closing the connection (a partition, a dead host) is
 # noticed after about a minute instead of hanging the question that waits on it.
+# A question's reads give up after this long (unless the URL's options set statement_timeout):
+# a table locked by maintenance (VACUUM FULL, a migration, an ALTER) or an overloaded server
+# gives the chat a one-line error instead of a request that never returns. Writes are not limited.
+READ_TIMEOUT_MS = 30_000
 VACUUM_AFTER = 5000  # chunks written in one commit after which the postings are vacuumed at once
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 _CHUNK_COLS = "key, id, doc_id, text, start_at, end_at, title, source, lang, date"
@@ -479,10 +483,20 @@ class PostgresStore:
         wanted = {"connect_timeout": CONNECT_TIMEOUT, **KEEPALIVES}
         return {k: v for k, v in wanted.items() if k not in given}
 
+    @functools.cached_property
+    def _options(self) -> str:
+        """The URL's ``options`` (server settings such as ``-c statement_timeout=5s``), or ''."""
+        from psycopg.conninfo import conninfo_to_dict
+
+        return str(conninfo_to_dict(self.url).get("options", ""))
+
     def _reader(self):
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
-            conn = self._local.conn = self._connect(autocommit=True)
+            conn = self._connect(autocommit=True)
+            if "statement_timeout" not in self._options:
+                conn.execute(f"SET statement_timeout = {int(READ_TIMEOUT_MS)}")
+            self._local.conn = conn
             with self._lock:
                 self._conns.append(conn)
         return conn
