@@ -132,7 +132,10 @@ def _postings_match_the_tsvectors(url: str) -> int:
         want = set(conn.execute("SELECT u.lexeme, c.key, array_length(u.positions, 1), length(c.tsv) "
                                 "FROM rag_chunks c, unnest(c.tsv) u").fetchall())
         got = conn.execute("SELECT lexeme, key, tf, dl FROM rag_postings").fetchall()
+        df = dict(conn.execute("SELECT lexeme, count(*) FROM rag_postings GROUP BY 1").fetchall())
+        lexicon = dict(conn.execute("SELECT lexeme, df FROM rag_lexicon").fetchall())
     assert len(got) == len(set(got)) and set(got) == want
+    assert lexicon == df  # document frequencies kept by the writes, none stale, none left at zero
     return len(got)
 
 

@@ -223,7 +223,7 @@ class PostgresView:
         if query not in self._terms:
             configs = sorted({ts_config(x) for x in self._meta[8] or ("en",)})
             rows = self.conn.execute(
-                "SELECT lex, (SELECT count(*) FROM rag_postings p WHERE p.lexeme = lex) "
+                "SELECT lex, coalesce((SELECT df FROM rag_lexicon l WHERE l.lexeme = lex), 0) "
                 "FROM (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector(c::regconfig, %s))) AS lex "
                 "FROM unnest(%s::text[]) AS c) q ORDER BY lex", (query, configs)).fetchall()
             n = self.counts().chunks
@@ -345,7 +345,7 @@ class PostgresWriter:
         self.chunks_written = 0
 
     def clear(self) -> None:
-        self.conn.execute("TRUNCATE rag_postings, rag_sentences, rag_chunks, rag_documents")
+        self.conn.execute("TRUNCATE rag_lexicon, rag_postings, rag_sentences, rag_chunks, rag_documents")
         self.conn.execute("UPDATE rag_meta SET lexemes = 0 WHERE id = 1")
         self._drop_hnsw(keep=None)  # the next rows may have another dimension (another model)
 
@@ -361,10 +361,22 @@ class PostgresWriter:
             self.conn.execute("DELETE FROM rag_documents WHERE id = ANY(%s)", (list(doc_ids),))
 
     def _count_lexemes(self, doc_ids: Sequence[str], sign: int) -> None:
-        """Keep BM25's total length up to date without reading every chunk at each commit."""
-        self.conn.execute(f"UPDATE rag_meta SET lexemes = lexemes {'+' if sign > 0 else '-'} "
+        """Keep BM25's statistics up to date without reading every chunk at each commit: the total
+        length (rag_meta.lexemes) and each lexeme's document frequency (rag_lexicon)."""
+        ids = list(doc_ids)
+        op = "+" if sign > 0 else "-"
+        self.conn.execute(f"UPDATE rag_meta SET lexemes = lexemes {op} "
                           "(SELECT coalesce(sum(length(tsv)), 0) FROM rag_chunks WHERE doc_id = ANY(%s)) WHERE id = 1",
-                          (list(doc_ids),))
+                          (ids,))
+        per_lexeme = "SELECT u.lexeme, count(*) AS n FROM rag_chunks c, unnest(c.tsv) u WHERE c.doc_id = ANY(%s) GROUP BY 1"
+        if sign > 0:
+            self.conn.execute(f"INSERT INTO rag_lexicon (lexeme, df) {per_lexeme} "
+                              "ON CONFLICT (lexeme) DO UPDATE SET df = rag_lexicon.df + EXCLUDED.df", (ids,))
+        else:
+            self.conn.execute(f"UPDATE rag_lexicon l SET df = l.df - d.n FROM ({per_lexeme}) d "
+                              "WHERE l.lexeme = d.lexeme", (ids,))
+            self.conn.execute(f"DELETE FROM rag_lexicon l USING ({per_lexeme}) d "
+                              "WHERE l.lexeme = d.lexeme AND l.df <= 0", (ids,))
 
     def put(self, records: Sequence[DocumentRecord]) -> None:
         if not records:
