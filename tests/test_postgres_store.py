@@ -134,6 +134,11 @@ def _postings_match_the_tsvectors(url: str) -> int:
         got = conn.execute("SELECT lexeme, key, tf, dl FROM rag_postings").fetchall()
         df = dict(conn.execute("SELECT lexeme, count(*) FROM rag_postings GROUP BY 1").fetchall())
         lexicon = dict(conn.execute("SELECT lexeme, df FROM rag_lexicon").fetchall())
+        kept = conn.execute("SELECT documents, chunks, sentences, lexemes, languages FROM rag_meta").fetchone()
+        real = conn.execute("SELECT (SELECT count(*) FROM rag_documents), (SELECT count(*) FROM rag_chunks), "
+                            "(SELECT count(*) FROM rag_sentences), (SELECT coalesce(sum(length(tsv)), 0) FROM rag_chunks), "
+                            "ARRAY(SELECT DISTINCT lang FROM rag_documents ORDER BY 1)").fetchone()
+    assert tuple(kept) == tuple(real)  # counts kept by each write, not recounted at commit
     assert len(got) == len(set(got)) and set(got) == want
     assert lexicon == df  # document frequencies kept by the writes, none stale, none left at zero
     return len(got)

@@ -71,8 +71,10 @@ MIGRATIONS: dict[int, str] = {
     # Each lexeme's document frequency, kept by the writes that add and remove its postings: BM25's
     # idf then costs one index lookup per query term instead of counting the term's postings (a
     # frequent lexeme has hundreds of thousands of them at 1M chunks, read from disk when cold).
+    # The index on lang lets a commit list the languages without reading every document.
     3: """
     CREATE TABLE rag_lexicon (lexeme text PRIMARY KEY, df bigint NOT NULL);
+    CREATE INDEX rag_documents_lang ON rag_documents (lang);
     INSERT INTO rag_lexicon (lexeme, df) SELECT lexeme, count(*) FROM rag_postings GROUP BY lexeme;
     """,
 }

@@ -60,6 +60,13 @@ KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
 _CHUNK_COLS = "key, id, doc_id, text, start_at, end_at, title, source, lang, date"
 _META_COLS = ("generation, model, dimension, chunk_size, chunk_overlap, sentences_indexed, cleaning_version, "
               "sources, languages, documents, chunks, sentences, lexemes")
+# The documents' languages, one index probe per language (a loose scan of rag_documents_lang)
+# instead of a DISTINCT over every document at each commit.
+_LANGUAGES = """
+WITH RECURSIVE l(lang) AS (
+    SELECT min(lang) FROM rag_documents
+    UNION ALL SELECT (SELECT min(lang) FROM rag_documents WHERE lang > l.lang) FROM l WHERE l.lang IS NOT NULL)
+SELECT coalesce(array_agg(lang ORDER BY lang), '{}') FROM l WHERE lang IS NOT NULL"""
 K1, B = 1.2, 0.75  # as rag/lexical.py (bm25s, method "lucene")
 # BM25 of the chunks holding any query term, from the postings alone (tf and dl sit in the index
 # beside each key, so no tsvector is read); {join} adds rag_chunks when {cond} filters on its columns.
@@ -346,7 +353,7 @@ class PostgresWriter:
 
     def clear(self) -> None:
         self.conn.execute("TRUNCATE rag_lexicon, rag_postings, rag_sentences, rag_chunks, rag_documents")
-        self.conn.execute("UPDATE rag_meta SET lexemes = 0 WHERE id = 1")
+        self.conn.execute("UPDATE rag_meta SET lexemes = 0, documents = 0, chunks = 0, sentences = 0 WHERE id = 1")
         self._drop_hnsw(keep=None)  # the next rows may have another dimension (another model)
 
     def _drop_hnsw(self, keep: str | None) -> None:
@@ -361,13 +368,18 @@ class PostgresWriter:
             self.conn.execute("DELETE FROM rag_documents WHERE id = ANY(%s)", (list(doc_ids),))
 
     def _count_lexemes(self, doc_ids: Sequence[str], sign: int) -> None:
-        """Keep BM25's statistics up to date without reading every chunk at each commit: the total
-        length (rag_meta.lexemes) and each lexeme's document frequency (rag_lexicon)."""
+        """Keep the counts and BM25's statistics up to date from the documents written or removed,
+        without reading the whole tables at each commit (seconds at 1M chunks): documents, chunks,
+        sentences, the total length (rag_meta.lexemes) and each lexeme's document frequency
+        (rag_lexicon). Writers are serialised by the lock on rag_meta, so the sums stay exact."""
         ids = list(doc_ids)
         op = "+" if sign > 0 else "-"
-        self.conn.execute(f"UPDATE rag_meta SET lexemes = lexemes {op} "
-                          "(SELECT coalesce(sum(length(tsv)), 0) FROM rag_chunks WHERE doc_id = ANY(%s)) WHERE id = 1",
-                          (ids,))
+        self.conn.execute(
+            f"UPDATE rag_meta SET documents = documents {op} (SELECT count(*) FROM rag_documents WHERE id = ANY(%(ids)s)), "
+            f"chunks = chunks {op} (SELECT count(*) FROM rag_chunks WHERE doc_id = ANY(%(ids)s)), "
+            f"sentences = sentences {op} (SELECT count(*) FROM rag_sentences WHERE doc_id = ANY(%(ids)s)), "
+            f"lexemes = lexemes {op} (SELECT coalesce(sum(length(tsv)), 0) FROM rag_chunks WHERE doc_id = ANY(%(ids)s)) "
+            "WHERE id = 1", {"ids": ids})
         per_lexeme = "SELECT u.lexeme, count(*) AS n FROM rag_chunks c, unnest(c.tsv) u WHERE c.doc_id = ANY(%s) GROUP BY 1"
         if sign > 0:
             self.conn.execute(f"INSERT INTO rag_lexicon (lexeme, df) {per_lexeme} "
@@ -426,9 +438,7 @@ class PostgresWriter:
         c.execute(
             "UPDATE rag_meta SET generation = generation + 1, model = %s, dimension = %s, chunk_size = %s, "
             "chunk_overlap = %s, sentences_indexed = %s, cleaning_version = %s, sources = %s, "
-            "languages = ARRAY(SELECT DISTINCT lang FROM rag_documents ORDER BY 1), "
-            "documents = (SELECT count(*) FROM rag_documents), chunks = (SELECT count(*) FROM rag_chunks), "
-            "sentences = (SELECT count(*) FROM rag_sentences), updated_at = now() WHERE id = 1",
+            f"languages = ({_LANGUAGES}), updated_at = now() WHERE id = 1",
             (info.model, d, info.chunk_size, info.chunk_overlap, info.sentences_indexed, CLEANING_VERSION,
              json.dumps(list(info.sources))))
         c.commit()
