@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Iterator
 
 _MONTHS = {
     # English
@@ -42,6 +43,16 @@ def _iso(y: int | None, m: int, d: int) -> str | None:
     return f"{y:04d}-{m:02d}-{d:02d}"
 
 
+def _numeric_dates(text: str, head_chars: int = 600) -> Iterator[tuple[bool, re.Match[str], str]]:
+    """(labelled, match, ISO date) of the valid numeric dates a page states about itself, in the
+    order they count: labelled ones ("Release date: 2021/9/16") first, then bare ones near the top."""
+    for rx, part in ((_LABELLED, text[:2000]), (_ISO, text[:head_chars])):
+        for m in rx.finditer(part):
+            got = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if got:
+                yield rx is _LABELLED, m, got
+
+
 def extract_date(text: str, head_chars: int = 600) -> str | None:
     """Publication date stated in the text, as ISO ``YYYY-MM-DD``.
 
@@ -49,12 +60,9 @@ def extract_date(text: str, head_chars: int = 600) -> str | None:
     the top, then a day-and-month phrase at the top ("Le 27 mai", "on
     February 9"), which gives ``--MM-DD`` because the year is not stated.
     """
+    for _, _, got in _numeric_dates(text, head_chars):
+        return got
     head = text[:head_chars]
-    for rx in (_LABELLED, _ISO):
-        for m in rx.finditer(text[:2000] if rx is _LABELLED else head):
-            got = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            if got:
-                return got
     best: tuple[int, str] | None = None
     for m in _DMY_TEXT.finditer(head):
         year = int(m.group(3)) if m.group(3) else None
@@ -80,19 +88,18 @@ def date_line(text: str, date: str | None) -> tuple[int, int] | None:
     """
     if not date:
         return None
-    for rx, limit, max_words in ((_LABELLED, 2000, 25), (_ISO, 600, 6)):
-        for m in rx.finditer(text[:limit]):
-            if _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) != date:
-                continue
-            start = text.rfind("\n", 0, m.start()) + 1
-            end = text.find("\n", m.end())
-            end = len(text) if end < 0 else end
-            while start < end and text[start].isspace():
-                start += 1
-            while end > start and text[end - 1].isspace():
-                end -= 1
-            if len(text[start:end].split()) <= max_words:
-                return start, end
+    for labelled, m, got in _numeric_dates(text):
+        if got != date:
+            continue
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if len(text[start:end].split()) <= (25 if labelled else 6):
+            return start, end
     return None
 
 
