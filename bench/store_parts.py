@@ -75,7 +75,7 @@ def main() -> int:
         if ts:
             ts.sort()
             print(f"{name:<12} p50 {1000 * ts[len(ts) // 2]:9.1f} ms   p95 {1000 * ts[int(0.95 * (len(ts) - 1))]:9.1f} ms")
-    store.close() if hasattr(store, "close") else None
+    store.close()
     return 0
 
 

@@ -38,12 +38,12 @@ import numpy as np
 from rag.errors import IndexMismatchError, IndexMissingError, StoreError
 from rag.analysis import STEMMER_NAMES
 from rag.sentences import Sentence
-
-log = logging.getLogger("rag.store")
 from rag.types import Chunk, Document, Filters
 
 from .base import BuildInfo, Counts, DocumentRecord
 from .pg_schema import migrate
+
+log = logging.getLogger("rag.store")
 
 MAX_EF_SEARCH = 1000  # pgvector's limit
 HNSW_BUILD_MAX_MB = 4096  # the most maintenance_work_mem a graph build asks for (1M x 384 needs ~2.4 GB)
@@ -51,12 +51,12 @@ CONNECT_TIMEOUT = 5  # seconds, unless the URL sets connect_timeout: a server th
 # TCP keepalives (libpq's defaults leave them to the OS: two hours), unless the URL sets them: a
 # server that vanishes mid-query without closing the connection (a partition, a dead host) is
 # noticed after about a minute instead of hanging the question that waits on it.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 # A question's reads give up after this long (unless the URL's options set statement_timeout):
 # a table locked by maintenance (VACUUM FULL, a migration, an ALTER) or an overloaded server
 # gives the chat a one-line error instead of a request that never returns. Writes are not limited.
 READ_TIMEOUT_MS = 30_000
 VACUUM_AFTER = 5000  # chunks written in one commit after which the postings are vacuumed at once
-KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 _CHUNK_COLS = "key, id, doc_id, text, start_at, end_at, title, source, lang, date"
 _META_COLS = ("generation, model, dimension, chunk_size, chunk_overlap, sentences_indexed, cleaning_version, "
               "sources, languages, documents, chunks, sentences, lexemes")
@@ -356,39 +356,41 @@ class PostgresWriter:
         self.conn.execute("UPDATE rag_meta SET lexemes = 0, documents = 0, chunks = 0, sentences = 0 WHERE id = 1")
         self._drop_hnsw(keep=None)  # the next rows may have another dimension (another model)
 
-    def _drop_hnsw(self, keep: str | None) -> None:
+    def _drop_hnsw(self, keep: str | None) -> bool:
+        """Drop every HNSW index but ``keep``; whether ``keep`` exists."""
+        kept = False
         for (name,) in self.conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'rag_chunks' "
                                          "AND indexname LIKE 'rag_chunks_hnsw_%%'").fetchall():
-            if name != keep:
+            if name == keep:
+                kept = True
+            else:
                 self.conn.execute(f'DROP INDEX "{name}"')
+        return kept
 
     def delete(self, doc_ids: Sequence[str]) -> None:
         if doc_ids:
-            self._count_lexemes(doc_ids, -1)
-            self.conn.execute("DELETE FROM rag_documents WHERE id = ANY(%s)", (list(doc_ids),))
+            ids = list(doc_ids)
+            self._keep_counts(ids, -1)
+            # Their lexemes' document frequencies; a lexeme no document holds any more goes.
+            gone = [lex for lex, df in self.conn.execute(
+                "UPDATE rag_lexicon l SET df = l.df - d.n FROM (SELECT u.lexeme, count(*) AS n "
+                "FROM rag_chunks c, unnest(c.tsv) u WHERE c.doc_id = ANY(%s) GROUP BY 1) d "
+                "WHERE l.lexeme = d.lexeme RETURNING l.lexeme, l.df", (ids,)).fetchall() if df <= 0]
+            if gone:
+                self.conn.execute("DELETE FROM rag_lexicon WHERE lexeme = ANY(%s)", (gone,))
+            self.conn.execute("DELETE FROM rag_documents WHERE id = ANY(%s)", (ids,))
 
-    def _count_lexemes(self, doc_ids: Sequence[str], sign: int) -> None:
-        """Keep the counts and BM25's statistics up to date from the documents written or removed,
-        without reading the whole tables at each commit (seconds at 1M chunks): documents, chunks,
-        sentences, the total length (rag_meta.lexemes) and each lexeme's document frequency
-        (rag_lexicon). Writers are serialised by the lock on rag_meta, so the sums stay exact."""
-        ids = list(doc_ids)
+    def _keep_counts(self, doc_ids: Sequence[str], sign: int) -> None:
+        """Keep rag_meta's counts up to date from the documents written or removed, without reading
+        the whole tables at each commit (seconds at 1M chunks): documents, chunks, sentences and
+        BM25's total length. Writers are serialised by the lock on rag_meta, so the sums stay exact."""
         op = "+" if sign > 0 else "-"
         self.conn.execute(
             f"UPDATE rag_meta SET documents = documents {op} (SELECT count(*) FROM rag_documents WHERE id = ANY(%(ids)s)), "
             f"chunks = chunks {op} (SELECT count(*) FROM rag_chunks WHERE doc_id = ANY(%(ids)s)), "
             f"sentences = sentences {op} (SELECT count(*) FROM rag_sentences WHERE doc_id = ANY(%(ids)s)), "
             f"lexemes = lexemes {op} (SELECT coalesce(sum(length(tsv)), 0) FROM rag_chunks WHERE doc_id = ANY(%(ids)s)) "
-            "WHERE id = 1", {"ids": ids})
-        per_lexeme = "SELECT u.lexeme, count(*) AS n FROM rag_chunks c, unnest(c.tsv) u WHERE c.doc_id = ANY(%s) GROUP BY 1"
-        if sign > 0:
-            self.conn.execute(f"INSERT INTO rag_lexicon (lexeme, df) {per_lexeme} "
-                              "ON CONFLICT (lexeme) DO UPDATE SET df = rag_lexicon.df + EXCLUDED.df", (ids,))
-        else:
-            self.conn.execute(f"UPDATE rag_lexicon l SET df = l.df - d.n FROM ({per_lexeme}) d "
-                              "WHERE l.lexeme = d.lexeme", (ids,))
-            self.conn.execute(f"DELETE FROM rag_lexicon l USING ({per_lexeme}) d "
-                              "WHERE l.lexeme = d.lexeme AND l.df <= 0", (ids,))
+            "WHERE id = 1", {"ids": list(doc_ids)})
 
     def put(self, records: Sequence[DocumentRecord]) -> None:
         if not records:
@@ -412,12 +414,15 @@ class PostgresWriter:
                         continue
                     for x, v in zip(r.sentences, np.asarray(r.sentence_vectors, np.float32)):
                         cp.write_row((r.document.id, x.start, x.end, x.item, x.number, x.text, v))
-        # The new chunks' postings (delete() removed the old ones through the cascade).
-        self.conn.execute("INSERT INTO rag_postings (lexeme, key, tf, dl) "
+        # The new chunks' postings (delete() removed the old ones through the cascade), and their
+        # lexemes' document frequencies counted from the same rows.
+        self.conn.execute("WITH p AS (INSERT INTO rag_postings (lexeme, key, tf, dl) "
                           "SELECT u.lexeme, c.key, coalesce(array_length(u.positions, 1), 1), length(c.tsv) "
-                          "FROM rag_chunks c, unnest(c.tsv) u WHERE c.doc_id = ANY(%s)",
+                          "FROM rag_chunks c, unnest(c.tsv) u WHERE c.doc_id = ANY(%s) RETURNING lexeme) "
+                          "INSERT INTO rag_lexicon (lexeme, df) SELECT lexeme, count(*) FROM p GROUP BY 1 "
+                          "ON CONFLICT (lexeme) DO UPDATE SET df = rag_lexicon.df + EXCLUDED.df",
                           ([r.document.id for r in records],))
-        self._count_lexemes([r.document.id for r in records], +1)
+        self._keep_counts([r.document.id for r in records], +1)
         self.chunks_written += sum(len(r.chunks) for r in records)
 
     def commit(self, info: BuildInfo) -> PostgresView:
@@ -426,12 +431,10 @@ class PostgresWriter:
         c = self.conn
         d = int(info.dimension)
         # One HNSW index per dimension in use (a model change clears the tables first).
-        self._drop_hnsw(keep=f"rag_chunks_hnsw_{d}")
-        if not c.execute("SELECT 1 FROM pg_indexes WHERE tablename = 'rag_chunks' AND indexname = %s",
-                         (f"rag_chunks_hnsw_{d}",)).fetchone():
+        if not self._drop_hnsw(keep=f"rag_chunks_hnsw_{d}"):
             # Built once over the rows already loaded: give it the memory to hold the whole graph
             # (this transaction only), or pgvector builds on disk, many times slower at 1M chunks.
-            rows = c.execute("SELECT count(*) FROM rag_chunks").fetchone()[0]
+            rows = c.execute("SELECT chunks FROM rag_meta WHERE id = 1").fetchone()[0]  # kept by put/delete
             c.execute(f"SET LOCAL maintenance_work_mem = '{hnsw_build_mb(rows, d)}MB'")
             c.execute(f"CREATE INDEX rag_chunks_hnsw_{d} ON rag_chunks "
                       f"USING hnsw ((embedding::vector({d})) vector_ip_ops)")
@@ -449,8 +452,7 @@ class PostgresWriter:
     def _vacuum(self) -> None:
         """After a bulk write, mark the new postings all-visible and give the planner statistics.
 
-        Until autovacuum visits them, every document-frequency count and posting read also
-        visits the table row (p95 2.6 s against 160 ms at 100k chunks). VACUUM cannot run in a
+        Until autovacuum visits them, every posting read also visits the table row (p95 2.6 s against 160 ms at 100k chunks). VACUUM cannot run in a
         transaction, so this runs after the commit; the write is already done whatever happens here.
         """
         import psycopg
@@ -494,29 +496,26 @@ class PostgresStore:
         return conn
 
     @functools.cached_property
-    def _timeout(self) -> dict[str, int]:
-        """Connection options the URL leaves unset: the connect timeout and TCP keepalives."""
+    def _given(self) -> dict[str, Any]:
+        """The connection parameters the URL sets."""
         from psycopg.conninfo import conninfo_to_dict
 
         try:
-            given = conninfo_to_dict(self.url)
+            return conninfo_to_dict(self.url)
         except Exception as exc:  # noqa: BLE001 - psycopg's parse errors are not one class
             raise StoreError(f"not a valid database URL: {self.location}: {_first_line(exc)}") from exc
-        wanted = {"connect_timeout": CONNECT_TIMEOUT, **KEEPALIVES}
-        return {k: v for k, v in wanted.items() if k not in given}
 
     @functools.cached_property
-    def _options(self) -> str:
-        """The URL's ``options`` (server settings such as ``-c statement_timeout=5s``), or ''."""
-        from psycopg.conninfo import conninfo_to_dict
-
-        return str(conninfo_to_dict(self.url).get("options", ""))
+    def _timeout(self) -> dict[str, int]:
+        """Connection options the URL leaves unset: the connect timeout and TCP keepalives."""
+        wanted = {"connect_timeout": CONNECT_TIMEOUT, **KEEPALIVES}
+        return {k: v for k, v in wanted.items() if k not in self._given}
 
     def _reader(self):
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
             conn = self._connect(autocommit=True)
-            if "statement_timeout" not in self._options:
+            if "statement_timeout" not in str(self._given.get("options", "")):  # "-c statement_timeout=5s"
                 conn.execute(f"SET statement_timeout = {int(READ_TIMEOUT_MS)}")
             self._local.conn = conn
             with self._lock:
