@@ -176,8 +176,9 @@ def check(settings: Settings) -> None:
             raise ConfigError(f"setting {f.name!r} must be a finite number, not {value}")
     if settings.mode not in ("hybrid", "dense", "bm25"):
         raise ConfigError(f"mode must be hybrid, dense or bm25, not {settings.mode!r}")
-    if settings.store and not settings.store.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(f"store must be empty (the index directory) or a postgresql:// URL, not {settings.store[:40]!r}")
+    from rag.stores import check_url
+
+    check_url(settings.store)
     if not MIN_CHUNK_SIZE <= settings.chunk_size <= MAX_CHUNK_SIZE:
         raise ConfigError(f"chunk_size must be between {MIN_CHUNK_SIZE} and {MAX_CHUNK_SIZE} characters, "
                           f"not {settings.chunk_size}")

@@ -202,3 +202,32 @@ def test_engine_end_to_end_on_the_sample_corpus(store_settings):
     for c in answer.citations:  # exact spans, from the store back to the document
         assert eng.document(c.doc_id).text[c.start:c.end] == c.text
     eng.close()
+
+
+@pytest.mark.parametrize("url", ["postgresql://rag:s3cret@[db.internal/rag", "postgresql://rag:s3cret@db:notaport/rag"])
+def test_a_malformed_database_url_is_one_line_without_its_password(url, capsys):
+    from rag.cli import main
+
+    assert main(["ask", "--store", url, "what loans?"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rag: error: not a valid database URL") and "\n" not in err
+    assert "s3cret" not in err
+
+
+def test_a_database_store_without_its_driver_says_what_to_install(monkeypatch, capsys):
+    import sys
+
+    from rag.cli import main
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as after `pip install rag-cite` without [postgres]
+    assert main(["ask", "--store", "postgresql://rag:s3cret@127.0.0.1:1/rag", "what loans?"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "pip install 'rag-cite[postgres]'" in err and "\n" not in err and "s3cret" not in err
+
+
+def test_a_store_that_is_no_database_url_is_refused_without_echoing_it(capsys):
+    from rag.cli import main
+
+    assert main(["ask", "--store", "mysql://rag:s3cret@db/rag", "what loans?"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "postgresql://" in err and "s3cret" not in err

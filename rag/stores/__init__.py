@@ -15,7 +15,7 @@ from .base import BuildInfo, Counts, DocumentRecord, Store, StoreView, StoreWrit
 if TYPE_CHECKING:
     from rag.settings import Settings
 
-__all__ = ["BuildInfo", "Counts", "DocumentRecord", "Store", "StoreView", "StoreWriter", "describe", "open_store"]
+__all__ = ["BuildInfo", "Counts", "DocumentRecord", "Store", "StoreView", "StoreWriter", "check_url", "describe", "open_store"]
 
 _PG_SCHEMES = ("postgresql://", "postgres://")
 
@@ -24,18 +24,37 @@ def is_postgres(url: str) -> bool:
     return url.startswith(_PG_SCHEMES)
 
 
+def check_url(url: str) -> None:
+    """ConfigError unless ``url`` is empty (the index directory) or a parseable postgresql:// URL.
+
+    The message never repeats the URL: it may hold a password.
+    """
+    url = url.strip()
+    if not url:
+        return
+    if not is_postgres(url):
+        scheme = url.split("://", 1)[0][:20] + "://" if "://" in url else "a path"
+        raise ConfigError(f"store must be empty (the index directory) or a postgresql:// URL, not {scheme} "
+                          "(an index directory is --index-dir)")
+    describe_url(url)
+
+
 def open_store(settings: "Settings", model: str | None) -> Store:
     """The store that ``settings`` names; ``model`` is checked against what the index was built with."""
     url = settings.store.strip()
+    check_url(url)
     if not url:
         from .embedded import EmbeddedStore
 
         return EmbeddedStore(settings.index_dir, model)
-    if is_postgres(url):
-        from .postgres import PostgresStore
+    try:
+        import pgvector  # noqa: F401
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise ConfigError("a postgresql:// store needs the PostgreSQL driver: pip install 'rag-cite[postgres]'") from None
+    from .postgres import PostgresStore
 
-        return PostgresStore(url, model)
-    raise ConfigError(f"store must be empty (the index directory) or a postgresql:// URL, not {url[:40]!r}")
+    return PostgresStore(url, model)
 
 
 def describe(settings: "Settings") -> str:
@@ -45,10 +64,14 @@ def describe(settings: "Settings") -> str:
 
 
 def describe_url(url: str) -> str:
-    """A database URL without its password."""
+    """A database URL without its password; ConfigError, naming no part of it, if it cannot be parsed."""
     from urllib.parse import urlsplit, urlunsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ConfigError(f"not a valid database URL ({exc})") from None
     if parts.password:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
         parts = parts._replace(netloc=netloc)
