@@ -51,13 +51,14 @@ class EnginePool:
         self.index_dirs: dict[str, str] = {}  # configuration -> where its index lives (for the report)
 
     def _same_model(self, settings: Settings) -> bool:
-        return settings.model == self.base.settings.model
+        # Under --model auto each engine picks its model from the documents: none is shared.
+        return settings.model == self.base.settings.model and not self.base.auto
 
     def engine_for(self, config: RunConfig) -> Engine:
         s = config.settings
         shared_emb = self.base.embedder if self._same_model(s) else None
         key = index_key(s, shared_emb)
-        base_key = key == index_key(self.base.settings, self.base.embedder)
+        base_key = key == index_key(self.base.settings, None if self.base.auto else self.base.embedder)
         if self.reuse_base and base_key:
             index_dir = str(self.base.index_dir)
         elif self.shared and self.reuse_base:
@@ -87,7 +88,8 @@ class EnginePool:
             view = eng.view()
         except (IndexMissingError, IndexCorruptError, IndexMismatchError):
             return False  # nothing yet, a damaged or an older build: rebuilt
-        return view.reusable_for(eng.settings, eng.model_name) and view.document_hashes() == self.hashes
+        return (view.reusable_for(eng.settings, eng.model_for(self.documents, view))
+                and view.document_hashes() == self.hashes)
 
     def _ensure_index(self, eng: Engine) -> None:
         if self._current(eng):

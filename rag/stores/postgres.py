@@ -183,7 +183,8 @@ class PostgresView:
 
     def build_info(self) -> BuildInfo:
         m = self._meta
-        return BuildInfo(m[1], int(m[2]), int(m[3]), int(m[4]), bool(m[5]), tuple(m[7] or ()))
+        return BuildInfo(m[1], int(m[2]), int(m[3]), int(m[4]), bool(m[5]), tuple(m[7] or ()),
+                         tuple(m[8] or ()))
 
     def reusable_for(self, settings, model: str | None = None) -> bool:
         from rag.cleaning import CLEANING_VERSION

