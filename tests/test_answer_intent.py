@@ -83,6 +83,8 @@ def test_how_much_questions_want_an_amount_not_a_count():
     assert refusal.states_amount("repairs costing 45 million yuan")
     assert refusal.states_amount("increased by 6.5%")
     assert not refusal.states_amount("cracks were found in two of its supporting piers")
+    assert refusal.states_amount("son installation coûtera deux millions d'euros")  # written out
+    assert not refusal.states_amount("one of the four action plans")
 
 
 @pytest.mark.parametrize("question, expected", [

@@ -89,6 +89,32 @@ def test_selection_respects_floors_and_point_limit():
     assert picked == [0, 2]  # 0.5 < 0.7 × 0.9 and 0.2 < 0.3
 
 
+def test_order_ranks_the_sentences_that_the_scores_qualify():
+    vecs = np.eye(4, dtype=np.float32)
+    scores = np.array([0.9, 0.5, 0.7, 0.8], dtype=np.float32)
+    order = np.array([0.1, 0.9, 0.3, 0.5], dtype=np.float32)
+    terms = [frozenset({str(i)}) for i in range(4)]
+    picked = select.pick(scores, vecs, ["d"] * 4, terms, max_points=5, min_score=0.3, dedup_threshold=0.85,
+                         doc_penalty=0.0, relative_floor=0.7, order=order)
+    assert picked == [3, 2, 0]  # 1 does not qualify (0.5 < 0.7 × 0.9), whatever its rank
+
+
+def test_centring_per_language_lets_the_question_meet_a_sentence_in_another_language():
+    e = np.eye(8, dtype=np.float32)
+    en, fr = 2 * e[0], 2 * e[1]  # what only says "English" / "French"
+    x, y, z, w = e[2], e[3], e[4], e[5]  # contents
+    vecs = np.stack([en + y, en + z, en + w, fr + x, fr + e[6], fr + e[7]])
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    q = (en + x) / np.linalg.norm(en + x)  # an English question about x, which only the French sentence 3 states
+    assert int(np.argmax(vecs @ q)) != 3  # raw cosines: the language wins
+    cq, cv = select.center(q, vecs, ["en"] * 3 + ["fr"] * 3, "en", least=3)
+    assert int(np.argmax(cv @ cq)) == 3
+    assert np.allclose(np.linalg.norm(cv, axis=1), 1.0, atol=1e-5)
+    # too few sentences of a language: the pool's mean serves it
+    cq2, cv2 = select.center(q, vecs, ["en"] * 3 + ["fr"] * 3, "en", least=4)
+    assert np.allclose(cv2, (vecs - vecs.mean(0)) / np.linalg.norm(vecs - vecs.mean(0), axis=1, keepdims=True))
+
+
 def test_heading_without_punctuation_scores_lower():
     vecs = np.stack([_unit(1, 0), _unit(1, 0)])
     s, _, _ = select.score_sentences(_unit(1, 0), vecs, frozenset({"x"}), [frozenset({"x"})] * 2, [True, False])
@@ -126,6 +152,9 @@ def test_refusal_threshold_is_strict_lower_bound():
     assert refusal.should_refuse(refusal.Evidence(0.31, 0.5, 0.2), 0.32)
     assert not refusal.should_refuse(refusal.Evidence(0.32, 0.5, 0.2), 0.32)
     assert refusal.should_refuse(refusal.Evidence(0.0, 0.0, 0.0), 0.32)
+    # a model that refuses on the best cosine (multilingual-e5) ignores the combined score
+    assert refusal.should_refuse(refusal.Evidence(0.95, 0.80, 0.9), 0.82, on="cosine")
+    assert not refusal.should_refuse(refusal.Evidence(0.10, 0.83, 0.0), 0.82, on="cosine")
 
 
 def test_ask_embeds_only_the_question_once(sample_index_dir, real_embedder):
@@ -203,6 +232,6 @@ def test_answer_thresholds_come_from_the_model_unless_set():
 
     auto = Settings()
     assert AnswerContext(None, None, HashingEmbedder(8), auto).thresholds() == (0.31, 0.31)
-    assert AnswerContext(None, None, E5Like(8), auto).thresholds() == (0.58, 0.58)
+    assert AnswerContext(None, None, E5Like(8), auto).thresholds() == (0.58, 0.81)
     fixed = auto.replace(refuse_below=0.4, min_sentence_score=0.35)
     assert AnswerContext(None, None, E5Like(8), fixed).thresholds() == (0.35, 0.4)

@@ -69,6 +69,10 @@ def test_default_model_switches_to_multilingual_when_a_french_document_arrives(t
     hits = reader.search("When will the new crane be delivered to the river port?", k=1, mode="dense")
     assert hits[0].chunk.doc_id == "port"
     assert reader.embedder.name == MULTILINGUAL_MODEL
+    answer = reader.ask("How much will installing the new crane at the river port cost?")
+    assert not answer.refused and answer.citations[0].doc_id == "port"
+    assert "deux millions d'euros" in answer.citations[0].text
+    assert reader.ask("What is the capital of Australia?").refused
 
     # removing the French document keeps the model: nothing is re-embedded
     report = eng.remove(["port"])

@@ -146,10 +146,21 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     qterms = content_terms(query, lang)
     other = [c.lang in ("en", "fr") and c.lang != lang for c in chunks]
     scores, cos, cov = select.score_sentences(qvec, vecs, qterms, terms, headings, other_language=other)
+    # The scores above decide whether the documents answer at all (refusal) and which sentences
+    # may be points. A model whose cosines sit in one narrow band ranks those by the sum of that
+    # score and the same score on centred vectors (``select.center``), and tells duplicates apart
+    # on the centred vectors: its raw cosines call any two sentences of one topic duplicates.
+    # A pool of a few sentences has no mean worth removing: it is ranked on the scores alone.
+    rank, distinct = scores, vecs
+    if getattr(ctx.embedder, "center_sentences", False) and len(vecs):
+        cq, distinct = select.center(qvec, vecs, [c.lang for c in chunks], lang)
+        if len(vecs) >= select.CENTER_POOL:
+            rank = scores + select.score_sentences(cq, distinct, qterms, terms, headings, other_language=other)[0]
     # Headings, the document's title and bylines are never points, and never count as evidence.
     eligible = np.array([not headings[i] and not select.is_label(sentences[i].text, chunks[i].title)
                          and not select.is_byline(sentences[i].text) for i in range(len(sentences))], dtype=bool)
     scores = np.where(eligible, scores, -1.0).astype(np.float32) if len(scores) else scores
+    rank = np.where(eligible, rank, -9.0).astype(np.float32) if len(rank) else rank
     if len(scores) and eligible.any():
         b = int(np.argmax(scores))
         ev = refusal.Evidence(float(scores[b]), float(cos[eligible].max()), float(cov[eligible].max()))
@@ -166,10 +177,10 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                    or refusal.misses_key_facts(question, [x.text for x in sentences]))
     else:
         min_score, refuse_below = ctx.thresholds()
-        refused = refusal.should_refuse(ev, refuse_below)
+        refused = refusal.should_refuse(ev, refuse_below, getattr(ctx.embedder, "refuse_on", "score"))
         if not refused:
-            picks = select.pick(scores, vecs, [c.doc_id for c in chunks], terms, s.max_points,
-                                min_score, s.dedup_threshold)
+            picks = select.pick(scores, distinct, [c.doc_id for c in chunks], terms, s.max_points,
+                                min_score, s.dedup_threshold, order=rank)
             picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
             texts = [sentences[i].text for i in picks]
             refused = (not picks or refusal.lacks_asked_quantity(question, texts)

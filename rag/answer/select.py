@@ -118,6 +118,38 @@ def lead_first(picks: Sequence[int], satisfies: Sequence[bool]) -> list[int]:
     return list(picks)
 
 
+CENTER_LEAST = 8  # candidates of one language that give it its own mean (fewer: the pool's)
+CENTER_POOL = 2 * CENTER_LEAST  # candidates under which ranking does not use centred vectors
+
+
+def center(question_vec: np.ndarray, sentence_vecs: np.ndarray, langs: Sequence[str],
+           question_lang: str, least: int = CENTER_LEAST) -> tuple[np.ndarray, np.ndarray]:
+    """The question and candidate vectors minus what the candidates share, re-normalised.
+
+    Some models (multilingual-e5) put every sentence of a collection in a narrow cone: all
+    cosines sit between 0.7 and 0.9, and the sentence most like the collection as a whole
+    (an opening line, a generic "the conference stressed…") wins every question. Subtracting
+    the candidates' mean leaves what distinguishes them. The mean is taken per language, when
+    the pool holds ``least`` sentences of it, so the part of a vector that only says "French"
+    is removed too and an English question meets French sentences on their content.
+    """
+    if len(sentence_vecs) == 0:
+        return question_vec, sentence_vecs
+    pool = sentence_vecs.mean(0)
+    means: dict[str, np.ndarray] = {}
+    for lang in set(langs):
+        rows = [i for i, x in enumerate(langs) if x == lang]
+        means[lang] = sentence_vecs[rows].mean(0) if len(rows) >= least else pool
+    q = question_vec - means.get(question_lang, pool)
+    v = sentence_vecs - np.stack([means[x] for x in langs])
+    return _unit(q), _unit(v)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(x, axis=-1, keepdims=True)
+    return (x / np.where(n == 0, 1.0, n)).astype(np.float32)
+
+
 def score_sentences(
     question_vec: np.ndarray,
     sentence_vecs: np.ndarray,
@@ -161,6 +193,7 @@ def pick(
     dedup_threshold: float,
     doc_penalty: float = DOC_PENALTY,
     relative_floor: float = RELATIVE_FLOOR,
+    order: np.ndarray | None = None,
 ) -> list[int]:
     """Indices of the chosen sentences, best first.
 
@@ -169,16 +202,18 @@ def pick(
     with the highest score minus ``doc_penalty`` per point already taken from
     its document is chosen next, unless its cosine similarity to a chosen
     sentence exceeds ``dedup_threshold`` or their content terms overlap more
-    than ``LEXICAL_DUPLICATE`` (the same measure repeated).
+    than ``LEXICAL_DUPLICATE`` (the same measure repeated). ``order`` (default: ``scores``)
+    ranks the qualifying sentences when it differs from what qualifies them (``center``).
     """
     if len(scores) == 0 or max_points <= 0:
         return []
     floor = max(min_score, relative_floor * float(scores.max()))
-    pool = [i for i in np.argsort(-scores, kind="stable") if scores[i] >= floor]
+    rank = scores if order is None else order
+    pool = [i for i in np.argsort(-rank, kind="stable") if scores[i] >= floor]
     chosen: list[int] = []
     per_doc: dict[str, int] = {}
     while pool and len(chosen) < max_points:
-        best = max(pool, key=lambda i: (scores[i] - doc_penalty * per_doc.get(doc_ids[i], 0), -i))
+        best = max(pool, key=lambda i: (rank[i] - doc_penalty * per_doc.get(doc_ids[i], 0), -i))
         pool.remove(best)
         if any(float(vecs[best] @ vecs[j]) > dedup_threshold or
                jaccard(term_sets[best], term_sets[j]) > LEXICAL_DUPLICATE for j in chosen):
