@@ -10,7 +10,7 @@ subprocess over an exported copy of that tree, on the same machine in the
 same run, and prints the ratio: absolute milliseconds move with the machine's
 load, the ratio much less.
 
-    .venv/bin/python bench/ask_latency.py [--rounds 3] [--index-dir DIR] [--against 765af2a]
+    .venv/bin/python bench/ask_latency.py [--rounds 3] [--index-dir DIR] [--against 765af2a] [--model NAME]
 """
 
 from __future__ import annotations
@@ -45,13 +45,15 @@ def main() -> int:
     ap.add_argument("--set", default="eval/sets/miit.jsonl")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--against", metavar="REV", help="also time the release at this git revision; print the ratio")
+    ap.add_argument("--model", help="embedding model (default: the tree's own default; this tree's auto picks "
+                    "multilingual-e5 for the English and French sample)")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.against:
         return _compare(args)
     tmp = tempfile.TemporaryDirectory()
     index_dir = args.index_dir or str(Path(tmp.name) / "index")
-    eng = Engine(Settings(index_dir=index_dir))
+    eng = Engine(Settings(index_dir=index_dir, **({"model": args.model} if args.model else {})))
     if not args.index_dir:
         eng.index([SAMPLE_CORPUS])
     questions = [json.loads(line)["question"] for line in open(args.set, encoding="utf-8") if line.strip()]
@@ -79,7 +81,7 @@ def main() -> int:
         tmp.cleanup()
         return 0
     print(f"questions: {len(questions)} x {args.rounds} rounds, {os.cpu_count()} CPU cores, torch threads "
-          f"{__import__('torch').get_num_threads()}")
+          f"{__import__('torch').get_num_threads()}, model {eng.embedder.name}")
     print(f"first pass (cold sentence cache): {cold:.2f}s for {len(questions)} questions")
     print(f"warm ask     p50 {ms(total, .5):6.1f} ms   p95 {ms(total, .95):6.1f} ms   mean {1000 * statistics.mean(total):6.1f} ms")
     print(f"  retrieve   p50 {ms(retrieve, .5):6.1f} ms   p95 {ms(retrieve, .95):6.1f} ms")
@@ -95,7 +97,7 @@ def _measure(tree: Path, args: argparse.Namespace) -> dict[str, float]:
 
     env = {**os.environ, "RAG_BENCH_TREE": str(tree), "PYTHONPATH": str(tree)}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--json", "--rounds", str(args.rounds),
-           "--set", str(Path(args.set).resolve())]
+           "--set", str(Path(args.set).resolve())] + (["--model", args.model] if args.model else [])
     out = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from eval.beir import beir_documents, load_beir  # noqa: E402
-from rag.embed import bundled_model_path, load_embedder  # noqa: E402
+from rag.embed import ENGLISH_MODEL, bundled_model_path, load_embedder  # noqa: E402
 from rag.engine import Engine  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -55,7 +55,7 @@ def main() -> int:
     data = load_beir(args.beir_dir)
     docs = beir_documents(data)[: args.docs]
     texts = [d.text for d in docs]
-    emb = load_embedder(Settings().model)
+    emb = load_embedder(ENGLISH_MODEL)  # the model --model auto picks for English SciFact; LangChain loads the same
     emb.embed_documents(["warm up"])
     try:
         from langchain_huggingface import HuggingFaceEmbeddings

@@ -84,6 +84,9 @@ class Engine:
         if not self.auto:
             return self.embedder.name
         info = view.build_info() if view is not None else None
+        documents = list(documents)
+        if info is not None and not documents:
+            return info.model  # a removal re-embeds nothing
         languages = {d.lang for d in documents} | set(info.languages if info is not None else ())
         return choose_model(languages, info.model if info is not None else None)
 

@@ -90,7 +90,7 @@ def test_index_then_unchanged_reindex_embeds_nothing(tmp_path, capsys, sample_co
     idx = ["--index-dir", str(tmp_path / "idx"), "--model", "hashing-64", "--json"]
     assert main(["index", str(sample_corpus_copy), *idx]) == 0
     first = json.loads(capsys.readouterr().out)
-    assert first["documents"] == 5 and first["embedded_chunks"] == first["chunks"]
+    assert first["documents"] == 5 and first["embedded_chunks"] == first["chunks"] and first["model"] == "hashing-64"
     assert main(["index", str(sample_corpus_copy), *idx]) == 0
     assert json.loads(capsys.readouterr().out)["embedded_chunks"] == 0
     assert main(["docs", "--index-dir", str(tmp_path / "idx"), "--model", "hashing-64"]) == 0

@@ -85,3 +85,19 @@ def test_default_model_switches_to_multilingual_when_a_french_document_arrives(t
     # a rebuild chooses again, from the documents alone
     eng.index([corpus], rebuild=True)
     assert eng.view().build_info().model == ENGLISH_MODEL
+
+
+@pytest.mark.e2e
+def test_auto_over_an_index_built_with_an_english_only_model_in_several_languages(tmp_path):
+    corpus = _write(tmp_path / "docs", {**ENGLISH, "port.txt": FRENCH})
+    index = str(tmp_path / "index")
+    Engine(Settings(index_dir=index, model=ENGLISH_MODEL)).index([corpus])  # pinned by the user
+    auto = Engine(Settings(index_dir=index))
+    assert auto.search("crane", k=1)  # reads the index with the model it was built with
+    # a removal keeps the model and re-embeds nothing ...
+    report = auto.remove(["budget"])
+    assert report.embedded_chunks == 0 and auto.view().build_info().model == ENGLISH_MODEL
+    # ... while new documents in a collection with French in it move it to the multilingual model
+    extra = _write(tmp_path / "more", {"roads.txt": "Road works\n\nThe ring road will be widened to six lanes."})
+    report = auto.add([extra / "roads.txt"])
+    assert auto.view().build_info().model == MULTILINGUAL_MODEL and report.embedded_chunks == report.chunks

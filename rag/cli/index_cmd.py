@@ -49,7 +49,8 @@ def run_index(args: argparse.Namespace) -> int:
         print(f"rag: skipped {path}: {reason}", file=sys.stderr)
     if args.json:
         print_json({
-            "index": report.path, "documents": report.documents, "chunks": report.chunks,
+            "index": report.path, "model": engine.view().build_info().model,
+            "documents": report.documents, "chunks": report.chunks,
             "added": list(report.added), "updated": list(report.updated), "removed": list(report.removed),
             "unchanged": report.unchanged, "embedded_chunks": report.embedded_chunks,
             "embedded_sentences": report.embedded_sentences,
