@@ -92,3 +92,17 @@ def test_select_split_refuses_unlabelled_questions_and_empty_parts():
         select_split(only_tune, "test")
     with pytest.raises(EvalSetError, match="split must be one of"):
         select_split(only_tune, "dev")
+
+
+@pytest.mark.parametrize("name", ["miit", "miit-xling"])
+def test_the_shipped_sets_pass_the_authoring_checks_with_their_split_rule(name, capsys):
+    from pathlib import Path
+
+    from eval.check_set import check, expected_split
+
+    root = Path(__file__).resolve().parent.parent
+    errors, _ = check(root / "eval" / "sets" / f"{name}.jsonl", root / "rag" / "sample")
+    assert errors == []
+    # the rules: miit q01-q70 tune then every fifth; miit-xling even ids tune
+    assert [expected_split(n) for n in (70, 71, 75)] == ["tune", "test", "tune"]
+    assert [expected_split(n, (1, 2)) for n in (1, 2, 25, 26)] == ["test", "tune", "test", "tune"]
