@@ -56,14 +56,14 @@ run: setup index
 # indexes the sample corpus (English and French) with multilingual-e5 and ranks answer sentences
 # on centred vectors: measured hybrid hit@5 0.879, nDCG@10 0.795, MRR@10 0.798; bm25 nDCG 0.750;
 # dense 0.729; recall@10 >= 0.874, citation accuracy >= 0.818, evidence coverage >= 0.787,
-# answer-contains >= 0.833, refusal precision >= 0.857, recall >= 0.667 (README, "Evaluation").
+# answer-contains >= 0.833, refusal precision 1.000, recall >= 0.733 (README, "Evaluation").
 EVAL_GATE := --fail-under hybrid:hit@5=0.85 --fail-under hybrid:ndcg@10=0.77 --fail-under hybrid:mrr@10=0.77 \
 	--fail-under bm25:ndcg@10=0.72 --fail-under dense:ndcg@10=0.70 --fail-under recall@10=0.85 \
 	--fail-under citation_accuracy=0.79 --fail-under evidence_coverage=0.76 --fail-under answer_contains=0.80 \
-	--fail-under refusal_precision=0.82 --fail-under refusal_recall=0.63
-# The cross-lingual set's tune part (13 questions, measured hybrid CiteAcc 0.545, refusal recall 1.0):
-# one question of slack, so a change that loses cross-lingual answers fails the build.
-XLING_GATE := --fail-under hybrid:citation_accuracy=0.45 --fail-under hybrid:refusal_recall=0.5
+	--fail-under refusal_precision=0.82 --fail-under refusal_recall=0.70
+# The cross-lingual set's tune part (13 questions, measured hybrid CiteAcc 0.636, refusal recall 0.5
+# of its 2 near misses): one question of slack, so a change that loses cross-lingual answers fails.
+XLING_GATE := --fail-under hybrid:citation_accuracy=0.54 --fail-under hybrid:refusal_recall=0.5
 
 test: setup browser llm-server
 	$(BIN)/rag eval eval/sets/miit.jsonl --split tune --docs rag/sample --out reports/eval-ci --quiet $(EVAL_GATE)

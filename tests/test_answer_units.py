@@ -232,6 +232,45 @@ def test_answer_thresholds_come_from_the_model_unless_set():
 
     auto = Settings()
     assert AnswerContext(None, None, HashingEmbedder(8), auto).thresholds() == (0.31, 0.31)
-    assert AnswerContext(None, None, E5Like(8), auto).thresholds() == (0.58, 0.81)
+    assert AnswerContext(None, None, E5Like(8), auto).thresholds() == (0.58, 0.82)
     fixed = auto.replace(refuse_below=0.4, min_sentence_score=0.35)
     assert AnswerContext(None, None, E5Like(8), fixed).thresholds() == (0.35, 0.4)
+
+
+def test_a_sentence_in_another_language_is_judged_on_the_same_scale_for_refusal():
+    """e5's cosines between languages run lower: its ``cross_lingual_offset`` lifts them before
+    the refusal threshold, so a French sentence at 0.80 answers an English question (0.83 ≥ 0.82)."""
+    from types import SimpleNamespace
+
+    from rag.answer.pipeline import AnswerContext, prepare
+    from rag.embed import HashingEmbedder
+    from rag.sentences import Sentence
+    from rag.settings import Settings
+    from rag.stores.base import BuildInfo
+    from rag.types import Hit
+
+    text = "Le port fluvial recevra une nouvelle grue électrique de quarante tonnes en novembre."
+    chunk = Chunk(id="port:0", doc_id="port", text=text, start=0, end=len(text), title="Port", lang="fr")
+    view = SimpleNamespace(
+        build_info=lambda: BuildInfo("stub", 2, 1000, 150, True, (), ("en", "fr")),
+        sentences_in_chunks=lambda chunks: [[0] for _ in chunks],
+        sentences=lambda keys: [Sentence(text, 0, len(text), doc_id="port") for _ in keys],
+        sentence_vectors=lambda keys: np.array([[0.8, 0.6]] * len(keys), np.float32),
+    )
+    retriever = SimpleNamespace(search=lambda *a, **kw: [Hit(chunk, 1.0, "dense", 1)])
+
+    class Stub(HashingEmbedder):
+        refuse_on, refuse_below, min_sentence_score = "cosine", 0.82, 0.0
+
+        def embed_batch(self, texts, kind):
+            return np.array([[1.0, 0.0]] * len(texts), np.float32)
+
+    def ask(offset: float):
+        emb = Stub(2)
+        emb.cross_lingual_offset = offset
+        ctx = AnswerContext(retriever, view, emb, Settings())
+        return prepare(ctx, "When will the river port get its new electric crane?", (), None, None, None)
+
+    lifted = ask(0.03)
+    assert abs(lifted.evidence.best_cosine - 0.83) < 1e-6 and not lifted.refused
+    assert ask(0.0).refused  # the same sentence on the raw scale falls under 0.82

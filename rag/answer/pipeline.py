@@ -163,7 +163,11 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     rank = np.where(eligible, rank, -9.0).astype(np.float32) if len(rank) else rank
     if len(scores) and eligible.any():
         b = int(np.argmax(scores))
-        ev = refusal.Evidence(float(scores[b]), float(cos[eligible].max()), float(cov[eligible].max()))
+        # A model's cosines between languages run lower than within one (e5: by about its
+        # ``cross_lingual_offset``): a French sentence that answers an English question is
+        # judged on the same scale as an English one.
+        lifted = cos + getattr(ctx.embedder, "cross_lingual_offset", 0.0) * np.asarray(other, dtype=np.float32)
+        ev = refusal.Evidence(float(scores[b]), float(lifted[eligible].max()), float(cov[eligible].max()))
     else:
         ev = refusal.Evidence(0.0, 0.0, 0.0)
     picks: list[int] = []
