@@ -21,7 +21,7 @@ class Evidence:
     """The strongest support the retrieved passages give for a question."""
 
     best_score: float
-    best_cosine: float
+    best_cosine: float  # a sentence in another language than the question lifted by the model's cross_lingual_offset
     best_coverage: float
 
 
