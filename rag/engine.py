@@ -74,10 +74,10 @@ class Engine:
         """The model questions are embedded with: under ``--model auto``, the one the index was built with."""
         if self.auto:
             try:
-                return self._load(self.view().build_info().model)
+                return self._embedder_of(self.view())
             except IndexMissingError:
                 return self._load(ENGLISH_MODEL)
-        return self._load(self.model_name or ENGLISH_MODEL)
+        return self._load(self.settings.model)
 
     def model_for(self, documents: Iterable[Document], view: StoreView | None) -> str:
         """The model an index of ``documents`` is built with, over the stored ``view`` (None: from scratch)."""

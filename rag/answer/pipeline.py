@@ -155,7 +155,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     if getattr(ctx.embedder, "center_sentences", False) and len(vecs):
         cq, distinct = select.center(qvec, vecs, [c.lang for c in chunks], lang)
         if len(vecs) >= select.CENTER_POOL:
-            rank = scores + select.score_sentences(cq, distinct, qterms, terms, headings, other_language=other)[0]
+            rank = scores + select.mix((distinct @ cq).astype(np.float32), cov, headings, other_language=other)
     # Headings, the document's title and bylines are never points, and never count as evidence.
     eligible = np.array([not headings[i] and not select.is_label(sentences[i].text, chunks[i].title)
                          and not select.is_byline(sentences[i].text) for i in range(len(sentences))], dtype=bool)

@@ -171,12 +171,24 @@ def score_sentences(
     cos = (sentence_vecs @ question_vec).astype(np.float32)
     idf = idf_weights(term_sets)
     cov = np.array([coverage(question_terms, t, idf, len(term_sets)) for t in term_sets], dtype=np.float32)
+    return mix(cos, cov, headings, semantic_weight, other_language), cos, cov
+
+
+def mix(
+    cos: np.ndarray,
+    cov: np.ndarray,
+    headings: Sequence[bool] = (),
+    semantic_weight: float = SEMANTIC_WEIGHT,
+    other_language: Sequence[bool] = (),
+) -> np.ndarray:
+    """The score of :func:`score_sentences` from its cosines and coverages (another cosine,
+    e.g. on centred vectors, reuses the coverages)."""
     score = semantic_weight * cos + (1.0 - semantic_weight) * cov
     if len(other_language):
         score = np.where(np.asarray(other_language, dtype=bool), cos, score).astype(np.float32)
     if len(headings):
         score = score - HEADING_PENALTY * np.asarray(headings, dtype=np.float32)
-    return score, cos, cov
+    return score
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -453,8 +453,9 @@ class PostgresWriter:
     def _vacuum(self) -> None:
         """After a bulk write, mark the new postings all-visible and give the planner statistics.
 
-        Until autovacuum visits them, every posting read also visits the table row (p95 2.6 s against 160 ms at 100k chunks). VACUUM cannot run in a
-        transaction, so this runs after the commit; the write is already done whatever happens here.
+        Until autovacuum visits them, every posting read also visits the table row (p95 2.6 s
+        against 160 ms at 100k chunks). VACUUM cannot run in a transaction, so this runs after
+        the commit; the write is already done whatever happens here.
         """
         import psycopg
 
