@@ -101,3 +101,53 @@ def test_auto_over_an_index_built_with_an_english_only_model_in_several_language
     extra = _write(tmp_path / "more", {"roads.txt": "Road works\n\nThe ring road will be widened to six lanes."})
     report = auto.add([extra / "roads.txt"])
     assert auto.view().build_info().model == MULTILINGUAL_MODEL and report.embedded_chunks == report.chunks
+
+
+NEARBY = {
+    "harbour.txt": "Harbour works\n\nThe sea harbour of Kestrel Bay gets two new berths for container ships. "
+                   "The council expects more freight traffic once the berths open next spring.",
+    "rail.txt": "Rail freight report\n\nFreight trains to the river terminal will run twice a day from June. "
+                "Loading equipment at the terminal is being replaced, which causes delays this year.",
+}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("store", ["embedded", "postgres"])
+def test_search_lifts_passages_in_another_language_than_the_question(tmp_path, request, store):
+    from rag.retrieve import IndexRetriever
+
+    url = request.getfixturevalue("pg_url") if store == "postgres" else None
+    eng = Engine(Settings(index_dir=str(tmp_path / "index"), store=url or ""))
+    eng.index([_write(tmp_path / "docs", {**ENGLISH, **NEARBY, "port.txt": FRENCH})])
+    view = eng.view()
+    assert view.build_info().model == MULTILINGUAL_MODEL and eng.embedder.cross_lingual_chunk_offset > 0
+    search = IndexRetriever(view, eng.settings, eng.embedder).search
+    question = "How heavy a load can the new crane lift?"  # answered by the French document only
+    assert "port" in [h.chunk.doc_id for h in search(question, 2, "hybrid")]
+    # without the lift, English passages about freight and harbours outrank it (cross-lingual cosines run lower)
+    assert "port" not in [h.chunk.doc_id for h in search(question, 2, "hybrid", even_languages=False)]
+    # an English question about an English document still finds it first
+    assert search("How many trees will be replanted along the river?", 1, "hybrid")[0].chunk.doc_id == "budget"
+    # filters still apply: a search kept to English documents returns no French passage
+    from rag.types import Filters
+
+    assert {h.chunk.lang for h in search(question, 5, "hybrid", Filters(langs=("en",)))} == {"en"}
+
+
+def test_the_lift_applies_only_to_a_multilingual_model_over_several_languages():
+    from types import SimpleNamespace
+
+    from rag.retrieve import _CrossLingual
+    from rag.stores.base import BuildInfo
+    from rag.types import Filters
+
+    def view(*langs):
+        return SimpleNamespace(build_info=lambda: BuildInfo("m", 3, 1000, 150, True, (), langs))
+
+    e5, minilm = SimpleNamespace(cross_lingual_chunk_offset=0.07), SimpleNamespace()
+    q = "How heavy a load can the new crane lift?"
+    assert _CrossLingual.of(view("en", "fr"), e5, q, None) is not None
+    assert _CrossLingual.of(view("en", "fr"), minilm, q, None) is None  # no offset: nothing to even out
+    assert _CrossLingual.of(view("en", "und"), e5, q, None) is None  # one language
+    assert _CrossLingual.of(view("en", "fr"), e5, q, Filters(langs=("fr",))) is None  # one language searched
+    assert _CrossLingual.of(view("de", "fr"), e5, q, None) is None  # the question's language is in none

@@ -84,6 +84,7 @@ class QueryMemo:
     def __init__(self, embedder: "Embedder") -> None:
         self._emb = embedder
         self.name, self.dim = embedder.name, embedder.dim
+        self.cross_lingual_chunk_offset = getattr(embedder, "cross_lingual_chunk_offset", 0.0)
         self._vecs: dict[tuple[str, ...], np.ndarray] = {}
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -117,7 +118,11 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     memo = QueryMemo(ctx.embedder)
     if k < 1:
         raise InputError("k must be at least 1")
-    hits = tuple(ctx.retriever.search(query, max(CANDIDATE_FACTOR * k, MIN_CANDIDATES), mode, filters, embedder=memo))
+    # The answer's pool is searched without lifting other languages (``even_languages``): the lift
+    # ranks passages better, but a pool with more French passages lost two citations and one
+    # refusal on miit's `tune` part and gained nothing on miit-xling's (README, "cross-lingual").
+    hits = tuple(ctx.retriever.search(query, max(CANDIDATE_FACTOR * k, MIN_CANDIDATES), mode, filters, embedder=memo,
+                                      even_languages=False))
     timings["retrieve"] = time.perf_counter() - t
 
     t = time.perf_counter()
