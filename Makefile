@@ -54,16 +54,19 @@ run: setup index
 # It runs on --split tune so the held-out test questions never become a target. Bounds re-measured
 # on the 81 tune questions (q01-q70 and every fifth new one) with the default --model auto, which
 # indexes the sample corpus (English and French) with multilingual-e5 and ranks answer sentences
-# on centred vectors: measured hybrid hit@5 0.879, nDCG@10 0.795, MRR@10 0.798; bm25 nDCG 0.750;
+# on centred vectors: measured hybrid hit@5 0.955, nDCG@10 0.859, MRR@10 0.855 (other-language
+# chunks lifted in hybrid search; 0.879 / 0.795 / 0.798 without); bm25 nDCG 0.750;
 # dense 0.729; recall@10 >= 0.874, citation accuracy >= 0.818, evidence coverage >= 0.787,
 # answer-contains >= 0.833, refusal precision 1.000, recall >= 0.733 (README, "Evaluation").
-EVAL_GATE := --fail-under hybrid:hit@5=0.85 --fail-under hybrid:ndcg@10=0.77 --fail-under hybrid:mrr@10=0.77 \
+EVAL_GATE := --fail-under hybrid:hit@5=0.92 --fail-under hybrid:ndcg@10=0.83 --fail-under hybrid:mrr@10=0.83 \
 	--fail-under bm25:ndcg@10=0.72 --fail-under dense:ndcg@10=0.70 --fail-under recall@10=0.85 \
 	--fail-under citation_accuracy=0.79 --fail-under evidence_coverage=0.76 --fail-under answer_contains=0.80 \
 	--fail-under refusal_precision=0.82 --fail-under refusal_recall=0.70
 # The cross-lingual set's tune part (13 questions, measured hybrid CiteAcc 0.636, refusal recall 0.5
-# of its 2 near misses): one question of slack, so a change that loses cross-lingual answers fails.
-XLING_GATE := --fail-under hybrid:citation_accuracy=0.54 --fail-under hybrid:refusal_recall=0.5
+# of its 2 near misses, nDCG@10 0.691): one question of slack, so a change that loses cross-lingual
+# answers fails, and one that loses the French passage in search.
+XLING_GATE := --fail-under hybrid:citation_accuracy=0.54 --fail-under hybrid:refusal_recall=0.5 \
+	--fail-under hybrid:ndcg@10=0.62
 
 test: setup browser llm-server
 	$(BIN)/rag eval eval/sets/miit.jsonl --split tune --docs rag/sample --out reports/eval-ci --quiet $(EVAL_GATE)
