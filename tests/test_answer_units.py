@@ -208,6 +208,22 @@ def test_quantity_questions_need_a_sentence_that_states_a_quantity():
     assert not lacks_asked_quantity("Which provinces made statements?", ["Zhejiang and Henan spoke"])
 
 
+def test_articles_and_quoted_names_state_no_quantity():
+    from rag.answer.refusal import lacks_asked_quantity, states_amount, states_quantity
+
+    # "one", "un", "une" alone are articles or pronouns; with a unit they state an amount
+    assert not states_quantity("Une réunion a été organisée avec un groupe d'experts.")
+    assert not states_quantity("help each company with one policy")
+    assert states_quantity("un million d'euros") and states_amount("deux millions d'euros")
+    assert states_quantity("three new plants were opened")
+    # the numbers of a quoted name in title case name an action; a quoted statement still counts
+    action = 'carry out actions such as "Ten Thousands of People Help Ten Thousand Enterprises"'
+    assert not states_quantity(action) and not states_amount(action)
+    assert states_quantity('he said "we will lend 600 billion yuan" this year')
+    assert states_quantity("the “Ten Thousand Enterprises” action reached 3,000 firms")
+    assert lacks_asked_quantity('How many SMEs did the "Ten Thousand Enterprises" action help?', [action])
+
+
 def test_rate_question_on_topic_but_without_the_figure_is_refused(sample_engine):
     a = sample_engine.ask("What relending interest rate did the People's Bank of China set for small firms?")
     assert a.refused and not a.citations and a.related

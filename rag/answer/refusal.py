@@ -52,11 +52,26 @@ _NUMBER_WORDS = (
     "hundred|thousand|million|billion|trillion|dozen|half|double|"
     "un|une|deux|trois|quatre|cinq|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent|mille|milliard|milliards"
 )
+# Alone, "one", "un" and "une" are articles and pronouns far more often than counts ("one company,
+# one policy", "une réunion"): only with a unit ("un million d'euros", _AMOUNT_A) do they state one.
+_COUNT_WORDS = "|".join(w for w in _NUMBER_WORDS.split("|") if w not in ("one", "un", "une"))
 _QUANTITY_A = re.compile(
     rf"(\d+(?:[.,]\s?\d+)?\s*(%|percent|pour\s*cent|yuan|billion|million|trillion|times)|"
-    rf"(?<![\d/-])(?!(19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\d/-])|\b({_NUMBER_WORDS})\b)",
+    rf"(?<![\d/-])(?!(19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\d/-])|\b({_COUNT_WORDS})\b)",
     re.I,
 )
+_QUOTED = re.compile(r"[\"“«]([^\"“”«»]{3,80})[\"”»]")
+
+
+def _without_names(sentence: str) -> str:
+    """The sentence without quoted names in title case: the numbers in "Ten Thousands of People
+    Help Ten Thousand Enterprises" name an action, they do not count anything."""
+    def drop(m: re.Match[str]) -> str:
+        words = re.findall(r"[^\W_]+", m.group(1))
+        long = [w for w in words if len(w) > 3]
+        named = len(words) >= 2 and bool(long) and all(w[0].isupper() or w[0].isdigit() for w in long)
+        return " " if named else m.group(0)
+    return _QUOTED.sub(drop, sentence)
 
 
 def asks_quantity(question: str) -> bool:
@@ -65,8 +80,8 @@ def asks_quantity(question: str) -> bool:
 
 
 def states_quantity(sentence: str) -> bool:
-    """True when a sentence states a number other than a bare year."""
-    return bool(_QUANTITY_A.search(sentence))
+    """True when a sentence states a number other than a bare year or one inside a quoted name."""
+    return bool(_QUANTITY_A.search(_without_names(sentence)))
 
 
 _AMOUNT_Q = re.compile(
@@ -89,8 +104,8 @@ def asks_amount(question: str) -> bool:
 
 
 def states_amount(sentence: str) -> bool:
-    """True when a sentence states a figure with a unit, a currency or a scale word."""
-    return bool(_AMOUNT_A.search(sentence))
+    """True when a sentence states a figure with a unit, a currency or a scale word (outside a quoted name)."""
+    return bool(_AMOUNT_A.search(_without_names(sentence)))
 
 
 def lacks_asked_quantity(question: str, sentences: list[str]) -> bool:
