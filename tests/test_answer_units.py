@@ -222,6 +222,9 @@ def test_articles_and_quoted_names_state_no_quantity():
     assert states_quantity('he said "we will lend 600 billion yuan" this year')
     assert states_quantity("the “Ten Thousand Enterprises” action reached 3,000 firms")
     assert lacks_asked_quantity('How many SMEs did the "Ten Thousand Enterprises" action help?', [action])
+    # a day of the month dates, it does not count
+    assert not states_quantity("On May 9, the Office issued several measures") and not states_quantity("Le 27 mai, la réunion")
+    assert states_quantity("On May 9, 300 firms applied") and states_quantity("firms may 5 times apply")
 
 
 def test_rate_question_on_topic_but_without_the_figure_is_refused(sample_engine):

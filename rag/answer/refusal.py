@@ -15,6 +15,8 @@ import re
 
 from dataclasses import dataclass
 
+from .intent import _MONTHS
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -61,17 +63,21 @@ _QUANTITY_A = re.compile(
     re.I,
 )
 _QUOTED = re.compile(r"[\"“«]([^\"“”«»]{3,80})[\"”»]")
+# "May" only with its capital: "may 5 firms apply" counts
+_MONTH = "(?-i:May)|" + "|".join(m for m in _MONTHS.split("|") if m != "may")
+_DAY = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:{_MONTH})|(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?)\b", re.I)
 
 
-def _without_names(sentence: str) -> str:
-    """The sentence without quoted names in title case: the numbers in "Ten Thousands of People
-    Help Ten Thousand Enterprises" name an action, they do not count anything."""
+def _not_counting(sentence: str) -> str:
+    """The sentence without what has digits or number words but counts nothing: quoted names in
+    title case ("Ten Thousands of People Help Ten Thousand Enterprises") and days of the month
+    ("On May 9", "le 27 mai")."""
     def drop(m: re.Match[str]) -> str:
         words = re.findall(r"[^\W_]+", m.group(1))
         long = [w for w in words if len(w) > 3]
         named = len(words) >= 2 and bool(long) and all(w[0].isupper() or w[0].isdigit() for w in long)
         return " " if named else m.group(0)
-    return _QUOTED.sub(drop, sentence)
+    return _DAY.sub(" ", _QUOTED.sub(drop, sentence))
 
 
 def asks_quantity(question: str) -> bool:
@@ -80,8 +86,9 @@ def asks_quantity(question: str) -> bool:
 
 
 def states_quantity(sentence: str) -> bool:
-    """True when a sentence states a number other than a bare year or one inside a quoted name."""
-    return bool(_QUANTITY_A.search(_without_names(sentence)))
+    """True when a sentence states a number other than a bare year, a day of the month or one
+    inside a quoted name."""
+    return bool(_QUANTITY_A.search(_not_counting(sentence)))
 
 
 _AMOUNT_Q = re.compile(
@@ -105,7 +112,7 @@ def asks_amount(question: str) -> bool:
 
 def states_amount(sentence: str) -> bool:
     """True when a sentence states a figure with a unit, a currency or a scale word (outside a quoted name)."""
-    return bool(_AMOUNT_A.search(_without_names(sentence)))
+    return bool(_AMOUNT_A.search(_not_counting(sentence)))
 
 
 def lacks_asked_quantity(question: str, sentences: list[str]) -> bool:
