@@ -47,8 +47,18 @@ _MONTHS = (
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
     "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
 )
+
+
+def _day_of_month(months: str) -> str:
+    """A day with its month ("9 May", "le 27 mai", "May 9th"), ``months`` an alternation."""
+    return rf"\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:{months})|(?:{months})\s+\d{{1,2}}(?:st|nd|rd|th)?"
+
+
+# A day of the month where "May" counts only with its capital ("firms may 5 times apply" dates nothing).
+DAY_OF_MONTH = re.compile(
+    rf"\b(?:{_day_of_month('(?-i:May)|' + '|'.join(m for m in _MONTHS.split('|') if m != 'may'))})\b", re.I)
 _DATE_A = re.compile(
-    rf"\b(?:(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?|"
+    rf"\b(?:(?:19|20)\d\d|{_day_of_month(_MONTHS)}|"
     rf"(?:in|en|since|depuis|from|by|until|before|after)\s+(?:{_MONTHS})|(?:19|20)\d\d[-/.]\d{{1,2}}|"
     rf"(?:first|second|third|fourth) quarter|a few days ago|this year|last year|il y a)\b",
     re.I,

@@ -84,8 +84,13 @@ class QueryMemo:
     def __init__(self, embedder: "Embedder") -> None:
         self._emb = embedder
         self.name, self.dim = embedder.name, embedder.dim
-        self.cross_lingual_chunk_offset = getattr(embedder, "cross_lingual_chunk_offset", 0.0)
         self._vecs: dict[tuple[str, ...], np.ndarray] = {}
+
+    def __getattr__(self, name: str):
+        # the model's calibration (offsets, thresholds) reads through, as from the model itself
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._emb, name)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         key = tuple(texts)

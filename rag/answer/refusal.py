@@ -15,7 +15,7 @@ import re
 
 from dataclasses import dataclass
 
-from .intent import _MONTHS
+from .intent import DAY_OF_MONTH
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,6 @@ _QUANTITY_A = re.compile(
     re.I,
 )
 _QUOTED = re.compile(r"[\"“«]([^\"“”«»]{3,80})[\"”»]")
-# "May" only with its capital: "may 5 firms apply" counts
-_MONTH = "(?-i:May)|" + "|".join(m for m in _MONTHS.split("|") if m != "may")
-_DAY = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:{_MONTH})|(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?)\b", re.I)
 
 
 def _not_counting(sentence: str) -> str:
@@ -77,7 +74,7 @@ def _not_counting(sentence: str) -> str:
         long = [w for w in words if len(w) > 3]
         named = len(words) >= 2 and bool(long) and all(w[0].isupper() or w[0].isdigit() for w in long)
         return " " if named else m.group(0)
-    return _DAY.sub(" ", _QUOTED.sub(drop, sentence))
+    return DAY_OF_MONTH.sub(" ", _QUOTED.sub(drop, sentence))
 
 
 def asks_quantity(question: str) -> bool:
