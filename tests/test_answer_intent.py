@@ -16,6 +16,12 @@ from rag.sentences import split_sentences
     ("What does item 3 require?", (3,)),
     ("Summarise measures 5 to 7", (5, 6, 7)),
     ("What does the 2nd measure say?", (2,)),
+    ("What does the third measure ask banks to do?", (3,)),
+    ("Que prévoit la troisième mesure ?", (3,)),
+    ("Que dit la dix-huitième mesure ?", (18,)),
+    ("What were the first measures taken?", ()),  # plural: not one numbered item
+    ("What happened in the first quarter?", ()),
+    ("What was the second point of the speech and the fifth item?", (2, 5)),
     ("What happened on May 9?", ()),
     ("How many measures were issued in 2020?", ()),
 ])

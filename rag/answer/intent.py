@@ -21,6 +21,23 @@ _ITEM_WORDS = (
 _NUM_LIST = r"\d{1,3}(?:\s*(?:,|and|et|&|or|ou|to|à|-|–)\s*\d{1,3})*"
 _ITEM_REF = re.compile(rf"\b(?:{_ITEM_WORDS})\s*(?:n[o°º]\.?\s*|number\s+|numéro\s+|#\s*)?({_NUM_LIST})\b", re.I)
 _ORDINAL_REF = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th|e|ème|er)\s+(?:measure|item|article|point|mesure)\b", re.I)
+# "the third measure", "la troisième mesure": ordinals in words, first to twentieth.
+_ORDINAL_WORDS = {
+    w: n
+    for n, ws in enumerate((
+        "first premier première", "second deuxième seconde", "third troisième", "fourth quatrième",
+        "fifth cinquième", "sixth sixième", "seventh septième", "eighth huitième", "ninth neuvième",
+        "tenth dixième", "eleventh onzième", "twelfth douzième", "thirteenth treizième",
+        "fourteenth quatorzième", "fifteenth quinzième", "sixteenth seizième", "seventeenth dix-septième",
+        "eighteenth dix-huitième", "nineteenth dix-neuvième", "twentieth vingtième",
+    ), start=1)
+    for w in ws.split()
+}
+_ORDINAL_WORD_REF = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _ORDINAL_WORDS), key=len, reverse=True)) + r")\s+"
+    r"(?:measure|item|article|point|provision|clause|mesure|disposition)\b(?!s)",
+    re.I,
+)
 
 
 def asked_items(question: str) -> tuple[int, ...]:
@@ -34,6 +51,7 @@ def asked_items(question: str) -> tuple[int, ...]:
         else:
             nums.extend(int(n) for n in re.findall(r"\d{1,3}", group))
     nums.extend(int(m.group(1)) for m in _ORDINAL_REF.finditer(question))
+    nums.extend(_ORDINAL_WORDS[m.group(1).lower()] for m in _ORDINAL_WORD_REF.finditer(question))
     return tuple(dict.fromkeys(nums))
 
 
