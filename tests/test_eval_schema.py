@@ -94,7 +94,7 @@ def test_select_split_refuses_unlabelled_questions_and_empty_parts():
         select_split(only_tune, "dev")
 
 
-@pytest.mark.parametrize("name", ["miit", "miit-xling"])
+@pytest.mark.parametrize("name", ["miit", "miit-xling", "miit-extra"])
 def test_the_shipped_sets_pass_the_authoring_checks_with_their_split_rule(name, capsys):
     from pathlib import Path
 
@@ -106,3 +106,5 @@ def test_the_shipped_sets_pass_the_authoring_checks_with_their_split_rule(name, 
     # the rules: miit q01-q70 tune then every fifth; miit-xling even ids tune
     assert [expected_split(n) for n in (70, 71, 75)] == ["tune", "test", "tune"]
     assert [expected_split(n, (1, 2)) for n in (1, 2, 25, 26)] == ["test", "tune", "test", "tune"]
+    # miit-extra is tuning data only
+    assert {expected_split(n, (10**6, 1)) for n in range(1, 100)} == {"tune"}
