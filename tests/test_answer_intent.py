@@ -22,6 +22,10 @@ from rag.sentences import split_sentences
     ("What were the first measures taken?", ()),  # plural: not one numbered item
     ("What happened in the first quarter?", ()),
     ("What was the second point of the speech and the fifth item?", (2, 5)),
+    ("What does measure nine say?", (9,)),
+    ("Que dit la mesure dix-huit ?", (18,)),
+    ("Which measure one should apply first?", ()),  # "one", "un", "une" are never item numbers
+    ("Cette mesure un peu floue, que dit-elle ?", ()),
     ("What happened on May 9?", ()),
     ("How many measures were issued in 2020?", ()),
 ])

@@ -40,6 +40,25 @@ _ORDINAL_WORD_REF = re.compile(
 )
 
 
+# "measure nine", "la mesure trois": cardinals in words, two to twenty, after an item word. Not
+# "one", "un", "une": "which measure one should…", "une mesure un peu floue" ask for no item 1.
+_CARDINAL_WORDS = {
+    w: n
+    for n, ws in enumerate((
+        "two deux", "three trois", "four quatre", "five cinq", "six", "seven sept",
+        "eight huit", "nine neuf", "ten dix", "eleven onze", "twelve douze", "thirteen treize",
+        "fourteen quatorze", "fifteen quinze", "sixteen seize", "seventeen dix-sept", "eighteen dix-huit",
+        "nineteen dix-neuf", "twenty vingt",
+    ), start=2)
+    for w in ws.split()
+}
+_CARDINAL_WORD_REF = re.compile(
+    r"\b(?:measure|item|article|point|provision|clause|mesure|disposition)\s+(?:n[o°º]\.?\s*|number\s+|numéro\s+)?("
+    + "|".join(sorted(map(re.escape, _CARDINAL_WORDS), key=len, reverse=True)) + r")\b(?![-'’])",
+    re.I,
+)
+
+
 def asked_items(question: str) -> tuple[int, ...]:
     """Item numbers the question asks about, in order ("measures 19 and 20" → (19, 20))."""
     nums: list[int] = []
@@ -52,6 +71,7 @@ def asked_items(question: str) -> tuple[int, ...]:
             nums.extend(int(n) for n in re.findall(r"\d{1,3}", group))
     nums.extend(int(m.group(1)) for m in _ORDINAL_REF.finditer(question))
     nums.extend(_ORDINAL_WORDS[m.group(1).lower()] for m in _ORDINAL_WORD_REF.finditer(question))
+    nums.extend(_CARDINAL_WORDS[m.group(1).lower()] for m in _CARDINAL_WORD_REF.finditer(question))
     return tuple(dict.fromkeys(nums))
 
 
