@@ -76,6 +76,13 @@ def test_measure_question_quotes_that_numbered_item(sample_engine):
     assert "May 9" not in ans.text
 
 
+def test_the_last_measure_is_the_lists_final_item(sample_engine):
+    for question in ("What does the last measure say?", "Que dit la dernière mesure ?", "What does the eighteenth measure say?"):
+        ans = sample_engine.ask(question)
+        assert not ans.refused, question
+        assert ans.citations[0].text.startswith("Strengthen legal services related to epidemic situations."), question
+
+
 def test_measures_beyond_the_end_of_the_list_are_refused(sample_engine):
     ans = sample_engine.ask("What do measures 19 and 20 of the February notice on helping SMEs resume production say?")
     assert ans.refused and not ans.citations

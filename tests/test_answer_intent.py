@@ -33,6 +33,18 @@ def test_item_numbers_are_read_from_the_question(question, items):
     assert intent.asked_items(question) == items
 
 
+@pytest.mark.parametrize("question, last", [
+    ("What does the last measure say?", True),
+    ("What is the final item of the notice?", True),
+    ("Que dit la dernière mesure ?", True),
+    ("Que prévoit la mesure finale ?", True),
+    ("What were the last measures taken?", False),  # plural: the latest measures, not a list's end
+    ("What happened at the last meeting?", False),
+])
+def test_the_last_item_is_asked_by_word(question, last):
+    assert intent.asks_last_item(question) is last
+
+
 def test_numbered_list_items_carry_their_number_on_every_sentence():
     text = "Intro line.\n8 Increase credit support. Banks must not cut loans.\n9. Strengthen guarantees. More text."
     by_number = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["asked_items", "asks_date", "asks_publication", "states_date", "key_numbers", "key_names", "numbers_in"]
+__all__ = ["asked_items", "asks_last_item", "asks_date", "asks_publication", "states_date", "key_numbers", "key_names", "numbers_in"]
 
 _ITEM_WORDS = (
     r"measures?|items?|articles?|points?|paragraphs?|clauses?|provisions?|sections?|policies|policy|"
@@ -57,6 +57,19 @@ _CARDINAL_WORD_REF = re.compile(
     + "|".join(sorted(map(re.escape, _CARDINAL_WORDS), key=len, reverse=True)) + r")\b(?![-'’])",
     re.I,
 )
+
+
+_LAST_ITEM = re.compile(
+    r"\b(?:last|final)\s+(?:measure|item|article|point|provision|clause)\b(?!s)|"
+    r"\b(?:dernière|dernier)\s+(?:mesure|article|point|alinéa|paragraphe|disposition)\b(?!s)|"
+    r"\b(?:mesure|disposition)\s+(?:finale|dernière)\b",
+    re.I,
+)
+
+
+def asks_last_item(question: str) -> bool:
+    """"What does the last measure say?", "Que dit la dernière mesure ?": the list's final item."""
+    return bool(_LAST_ITEM.search(question))
 
 
 def asked_items(question: str) -> tuple[int, ...]:

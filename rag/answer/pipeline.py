@@ -140,8 +140,10 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                 seen.add(r)
                 rows.append(r)
                 chunks.append(h.chunk)
-    items = intent.asked_items(question)
-    found: list[tuple[int, Chunk]] = _item_sentences(state, hits, items) if items else []
+    # "measure 9", "the third measure", "the last measure": the numbered item itself
+    asked = intent.asked_items(question)
+    items = bool(asked) or intent.asks_last_item(question)
+    found: list[tuple[int, Chunk]] = _item_sentences(state, hits, asked) if items else []
     for r, chunk in found:
         if r not in seen:
             seen.add(r)
@@ -263,10 +265,16 @@ def _item_sentences(state: "StoreView", hits: Sequence[Hit], items: Sequence[int
 
     Documents are tried in retrieval order; a document whose list stops before
     the asked number does not answer ("measures 19 and 20" of an 18-item list).
+    No ``items`` asks for the last item of the best-ranked document with a numbered list.
     """
     for doc_id in dict.fromkeys(h.chunk.doc_id for h in hits):
         keys = state.sentences_of(doc_id)
         sent = dict(zip(keys, state.sentences(keys)))
+        if not items:
+            listed = [sent[r].number for r in keys if sent[r].item and sent[r].number is not None]
+            if not listed:
+                continue
+            items = (max(listed),)
         numbered = [r for r in keys if sent[r].number in items]
         if not {sent[r].number for r in numbered if sent[r].item} >= set(items):
             continue
