@@ -21,50 +21,37 @@ _ITEM_WORDS = (
 _NUM_LIST = r"\d{1,3}(?:\s*(?:,|and|et|&|or|ou|to|à|-|–)\s*\d{1,3})*"
 _ITEM_REF = re.compile(rf"\b(?:{_ITEM_WORDS})\s*(?:n[o°º]\.?\s*|number\s+|numéro\s+|#\s*)?({_NUM_LIST})\b", re.I)
 _ORDINAL_REF = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th|e|ème|er)\s+(?:measure|item|article|point|mesure)\b", re.I)
+_ONE_ITEM = r"(?:measure|item|article|point|provision|clause|mesure|disposition)"  # singular item words
+
+
+def _numbered(words: str, first: int) -> dict[str, int]:
+    """{word: number} from comma-separated groups of synonyms, the first group numbered ``first``."""
+    return {w: n for n, group in enumerate(words.split(","), start=first) for w in group.split()}
+
+
+def _either(words: dict[str, int]) -> str:
+    """A regex alternation of ``words``, longest first ("dix-huitième" before "huitième")."""
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
 # "the third measure", "la troisième mesure": ordinals in words, first to twentieth.
-_ORDINAL_WORDS = {
-    w: n
-    for n, ws in enumerate((
-        "first premier première", "second deuxième seconde", "third troisième", "fourth quatrième",
-        "fifth cinquième", "sixth sixième", "seventh septième", "eighth huitième", "ninth neuvième",
-        "tenth dixième", "eleventh onzième", "twelfth douzième", "thirteenth treizième",
-        "fourteenth quatorzième", "fifteenth quinzième", "sixteenth seizième", "seventeenth dix-septième",
-        "eighteenth dix-huitième", "nineteenth dix-neuvième", "twentieth vingtième",
-    ), start=1)
-    for w in ws.split()
-}
-_ORDINAL_WORD_REF = re.compile(
-    r"\b(" + "|".join(sorted(map(re.escape, _ORDINAL_WORDS), key=len, reverse=True)) + r")\s+"
-    r"(?:measure|item|article|point|provision|clause|mesure|disposition)\b(?!s)",
-    re.I,
-)
-
-
+_ORDINAL_WORDS = _numbered(
+    "first premier première, second deuxième seconde, third troisième, fourth quatrième, fifth cinquième,"
+    "sixth sixième, seventh septième, eighth huitième, ninth neuvième, tenth dixième, eleventh onzième,"
+    "twelfth douzième, thirteenth treizième, fourteenth quatorzième, fifteenth quinzième, sixteenth seizième,"
+    "seventeenth dix-septième, eighteenth dix-huitième, nineteenth dix-neuvième, twentieth vingtième", 1)
+_ORDINAL_WORD_REF = re.compile(rf"\b({_either(_ORDINAL_WORDS)})\s+{_ONE_ITEM}\b(?!s)", re.I)
 # "measure nine", "la mesure trois": cardinals in words, two to twenty, after an item word. Not
 # "one", "un", "une": "which measure one should…", "une mesure un peu floue" ask for no item 1.
-_CARDINAL_WORDS = {
-    w: n
-    for n, ws in enumerate((
-        "two deux", "three trois", "four quatre", "five cinq", "six", "seven sept",
-        "eight huit", "nine neuf", "ten dix", "eleven onze", "twelve douze", "thirteen treize",
-        "fourteen quatorze", "fifteen quinze", "sixteen seize", "seventeen dix-sept", "eighteen dix-huit",
-        "nineteen dix-neuf", "twenty vingt",
-    ), start=2)
-    for w in ws.split()
-}
+_CARDINAL_WORDS = _numbered(
+    "two deux, three trois, four quatre, five cinq, six, seven sept, eight huit, nine neuf, ten dix,"
+    "eleven onze, twelve douze, thirteen treize, fourteen quatorze, fifteen quinze, sixteen seize,"
+    "seventeen dix-sept, eighteen dix-huit, nineteen dix-neuf, twenty vingt", 2)
 _CARDINAL_WORD_REF = re.compile(
-    r"\b(?:measure|item|article|point|provision|clause|mesure|disposition)\s+(?:n[o°º]\.?\s*|number\s+|numéro\s+)?("
-    + "|".join(sorted(map(re.escape, _CARDINAL_WORDS), key=len, reverse=True)) + r")\b(?![-'’])",
-    re.I,
-)
+    rf"\b{_ONE_ITEM}\s+(?:n[o°º]\.?\s*|number\s+|numéro\s+)?({_either(_CARDINAL_WORDS)})\b(?![-'’])", re.I)
 
 
-_LAST_ITEM = re.compile(
-    r"\b(?:last|final)\s+(?:measure|item|article|point|provision|clause)\b(?!s)|"
-    r"\b(?:dernière|dernier)\s+(?:mesure|article|point|alinéa|paragraphe|disposition)\b(?!s)|"
-    r"\b(?:mesure|disposition)\s+(?:finale|dernière)\b",
-    re.I,
-)
+_LAST_ITEM = re.compile(rf"\b(?:last|final|dernière|dernier)\s+{_ONE_ITEM}\b(?!s)|\b{_ONE_ITEM}\s+(?:finale|dernière)\b", re.I)
 
 
 def asks_last_item(question: str) -> bool:
