@@ -122,7 +122,71 @@ def split_sentences(text: str) -> list[Sentence]:
                 parts = [Sentence(joined, first.start, second.end, True, first.number), *parts[2:]]
             sents.extend(parts)
         offset += len(line) + 1
-    return sents
+    return number_enumerations(text, sents)
+
+
+_ORDINALS_EN = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+                "eleventh", "twelfth")
+_ORDINALS_FR = ("premi[eè]rement", "deuxi[eè]mement", "troisi[eè]mement", "quatri[eè]mement", "cinqui[eè]mement",
+                "sixi[eè]mement", "septi[eè]mement", "huiti[eè]mement", "neuvi[eè]mement", "dixi[eè]mement")
+# A sentence that opens one point of an enumeration written out in words: "One is to …",
+# "The second is to …", "Second, …", "Secondly, …", "Deuxièmement, …".
+_ENUMERATOR = [
+    re.compile(rf"^(?:(?:the\s+)?{w}(?:ly)?\s*(?:,|:|\s+is\b|\s+are\b)|{f}\b\s*[,:]?)", re.I)
+    for w, f in zip(_ORDINALS_EN, (*_ORDINALS_FR, "$^", "$^"))
+]
+_ONE_IS = re.compile(r"^one\s+is\b", re.I)
+
+
+def _enumerated(text: str) -> int | None:
+    """The number a sentence's opening ordinal word gives it ("The third is to …" → 3), if any."""
+    if _ONE_IS.match(text):
+        return 1
+    for n, rx in enumerate(_ENUMERATOR, 1):
+        if rx.match(text):
+            return n
+    return None
+
+
+def number_enumerations(text: str, sents: list[Sentence]) -> list[Sentence]:
+    """Number the points of enumerations written in words, as numbered list items are numbered.
+
+    "… four measures. One is to implement … The second is to strengthen … The third is …"
+    makes items 1, 2, 3, each numbering its opening sentence (``item``) and the sentences
+    after it on the same line. Only runs that count up from one, at least to two, with no
+    other number in between count: a lone "First, we must …" is prose. Sentences already
+    in a numbered list keep their number.
+    """
+    marks = [None if x.number is not None else _enumerated(x.text) for x in sents]
+    out = list(sents)
+    i = 0
+    while i < len(sents):
+        if marks[i] != 1:
+            i += 1
+            continue
+        run, expect = [i], 2
+        for j in range(i + 1, len(sents)):
+            if sents[j].number is not None:
+                break
+            if marks[j] == expect:
+                run.append(j)
+                expect += 1
+            elif marks[j] is not None:
+                break
+        if len(run) < 2:
+            i += 1
+            continue
+        for n, start in enumerate(run, 1):
+            line_end = text.find("\n", sents[start].start)
+            line_end = len(text) if line_end < 0 else line_end
+            stop = run[n] if n < len(run) else len(sents)
+            out[start] = Sentence(sents[start].text, sents[start].start, sents[start].end, True, n, sents[start].doc_id)
+            for j in range(start + 1, stop):
+                if sents[j].start >= line_end:
+                    break
+                out[j] = Sentence(sents[j].text, sents[j].start, sents[j].end, False, n, sents[j].doc_id)
+        i = run[-1] + 1
+    return out
 
 
 MIN_WORDS = 4  # shorter fragments (dates, bylines) are never answer points, so never indexed

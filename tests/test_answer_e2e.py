@@ -83,6 +83,16 @@ def test_the_last_measure_is_the_lists_final_item(sample_engine):
         assert ans.citations[0].text.startswith("Strengthen legal services related to epidemic situations."), question
 
 
+def test_a_point_of_an_enumeration_in_words_is_answered_and_a_named_speakers_missing_point_refused(sample_engine):
+    # Xiao Yaqing's four measures are written "One is … The second is … The fourth is …".
+    ans = sample_engine.ask("Which is the third of the four measures Xiao Yaqing presented?")
+    assert not ans.refused
+    assert ans.citations[0].text.startswith("The third is to provide timely and professional services")
+    # His list stops at four: item 6 of the February notice's list is not his.
+    ans = sample_engine.ask("What does the sixth measure Xiao Yaqing presented say?")
+    assert ans.refused and not ans.citations
+
+
 def test_measures_beyond_the_end_of_the_list_are_refused(sample_engine):
     ans = sample_engine.ask("What do measures 19 and 20 of the February notice on helping SMEs resume production say?")
     assert ans.refused and not ans.citations

@@ -28,6 +28,9 @@ from rag.sentences import split_sentences
     ("Cette mesure un peu floue, que dit-elle ?", ()),
     ("What happened on May 9?", ()),
     ("How many measures were issued in 2020?", ()),
+    ("What is the third of the four measures the minister listed?", (3,)),
+    ("Que prévoit la deuxième des quatre mesures ?", (2,)),
+    ("The second of them said what?", ()),  # no item word: not a list's point
 ])
 def test_item_numbers_are_read_from_the_question(question, items):
     assert intent.asked_items(question) == items
@@ -67,6 +70,10 @@ def test_near_miss_questions_naming_absent_numbers_or_people_are_refused():
     assert not refusal.misses_key_facts("What did Xiao Yaqing say?", passages)
     assert refusal.misses_key_facts("What did Li Wei say at the teleconference?", passages)
     assert not refusal.misses_key_facts("What did the Ministry of Industry announce?", passages)
+    # a title before a name is not part of it: the name alone must be in the passages
+    assert refusal.misses_key_facts("What did Vice Minister Li Wei say?", passages)
+    assert not refusal.misses_key_facts("What did Minister Xiao Yaqing say?", passages)
+    assert intent.key_names("Did Vice Minister Xin Guobin speak?") == ("Xin Guobin",)
 
 
 def test_date_questions_and_sentences_are_recognised_in_both_languages():

@@ -30,6 +30,24 @@ def test_numbered_item_drops_its_number_and_keeps_short_heading_with_next_senten
     assert not any(t.startswith(("8 ", "9.")) for t in texts)
 
 
+def test_enumerations_in_words_number_their_points_like_a_list():
+    text = ("The minister introduced three measures. One is to cut fees. The second is to extend loans. "
+            "Banks will help. The third is to train staff.\nThe next line is prose.\n"
+            "Deuxièmement, rien. First, we must act. Second, we must act again.")
+    by_text = {s.text: (s.item, s.number) for s in split_sentences(text)}
+    assert by_text["One is to cut fees."] == (True, 1)
+    assert by_text["The second is to extend loans."] == (True, 2)
+    assert by_text["Banks will help."] == (False, 2)  # the point goes on until the next one
+    assert by_text["The third is to train staff."] == (True, 3)
+    assert by_text["The next line is prose."] == (False, None)  # a point ends with its line
+    assert by_text["Deuxièmement, rien."] == (False, None)  # no first point: not an enumeration
+    assert by_text["First, we must act."] == (True, 1) and by_text["Second, we must act again."] == (True, 2)
+    lone = split_sentences("First, we must act. Then we rest.")
+    assert all(s.number is None for s in lone)  # one ordinal alone is prose
+    listed = split_sentences("2. One is to cut fees. The second is to extend loans.")
+    assert {s.number for s in listed} == {2}  # a numbered list item keeps its own number
+
+
 def test_line_without_final_period_is_a_sentence_and_broken_decimal_does_not_split():
     texts = [s.text for s in split_sentences(LIST_TEXT)]
     assert "Strengthen financing guarantee services. Guide guarantee institutions to cut fees" in texts

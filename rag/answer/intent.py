@@ -41,6 +41,10 @@ _ORDINAL_WORDS = _numbered(
     "twelfth douzième, thirteenth treizième, fourteenth quatorzième, fifteenth quinzième, sixteenth seizième,"
     "seventeenth dix-septième, eighteenth dix-huitième, nineteenth dix-neuvième, twentieth vingtième", 1)
 _ORDINAL_WORD_REF = re.compile(rf"\b({_either(_ORDINAL_WORDS)})\s+{_ONE_ITEM}\b(?!s)", re.I)
+# "the second of the four measures", "la deuxième des quatre mesures": one point of a counted list.
+_ORDINAL_OF_REF = re.compile(
+    rf"\b({_either(_ORDINAL_WORDS)})\s+(?:of|des|parmi)\s+(?:the\s+|these\s+|those\s+|its\s+|les\s+|ces\s+)?"
+    rf"(?:[\w-]+\s+){{0,2}}?(?:measures|items|points|policies|steps|tasks|mesures|dispositions|t[âa]ches)\b", re.I)
 # "measure nine", "la mesure trois": cardinals in words, two to twenty, after an item word. Not
 # "one", "un", "une": "which measure one should…", "une mesure un peu floue" ask for no item 1.
 _CARDINAL_WORDS = _numbered(
@@ -71,6 +75,7 @@ def asked_items(question: str) -> tuple[int, ...]:
             nums.extend(int(n) for n in re.findall(r"\d{1,3}", group))
     nums.extend(int(m.group(1)) for m in _ORDINAL_REF.finditer(question))
     nums.extend(_ORDINAL_WORDS[m.group(1).lower()] for m in _ORDINAL_WORD_REF.finditer(question))
+    nums.extend(_ORDINAL_WORDS[m.group(1).lower()] for m in _ORDINAL_OF_REF.finditer(question))
     nums.extend(_CARDINAL_WORDS[m.group(1).lower()] for m in _CARDINAL_WORD_REF.finditer(question))
     return tuple(dict.fromkeys(nums))
 
@@ -130,7 +135,7 @@ def key_numbers(question: str) -> frozenset[str]:
 
     "What was announced on 3 June 2021?" → {"3", "2021"}; "measure 9" is an item, not a key number.
     """
-    return numbers_in(_ORDINAL_REF.sub(" ", _ITEM_REF.sub(" ", question)))
+    return numbers_in(_ORDINAL_OF_REF.sub(" ", _ORDINAL_REF.sub(" ", _ITEM_REF.sub(" ", question))))
 
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
@@ -165,8 +170,14 @@ def key_names(question: str) -> tuple[str, ...]:
     """
     out: list[str] = []
     for m in _NAME.finditer(question):
-        words = re.split(r"[- ]", m.group(1))
-        if any(w.lower() in _NOT_NAME_WORDS for w in words):
-            continue
-        out.append(m.group(1))
+        # Titles and institutions around a name are not part of it: "Vice Minister Xin Guobin"
+        # names "Xin Guobin", and "Did Xiao Yaqing" "Xiao Yaqing".
+        run: list[str] = []
+        for w in [*re.findall(r"[^\s-]+", m.group(1)), ""]:
+            if w and w.lower() not in _NOT_NAME_WORDS:
+                run.append(w)
+                continue
+            if len(run) >= 2:
+                out.append(" ".join(run))
+            run = []
     return tuple(out)

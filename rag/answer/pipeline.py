@@ -143,7 +143,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     # "measure 9", "the third measure", "the last measure": the numbered item itself
     asked = intent.asked_items(question)
     items = bool(asked) or intent.asks_last_item(question)
-    found: list[tuple[int, Chunk]] = _item_sentences(state, hits, asked) if items else []
+    found: list[tuple[int, Chunk]] = _item_sentences(state, hits, asked, intent.key_names(question)) if items else []
     for r, chunk in found:
         if r not in seen:
             seen.add(r)
@@ -260,14 +260,25 @@ def _publication_line(state: "StoreView", hits: Sequence[Hit]) -> tuple[Sentence
     return Sentence(doc.text[start:end], start, end, doc_id=doc.id), chunk
 
 
-def _item_sentences(state: "StoreView", hits: Sequence[Hit], items: Sequence[int]) -> list[tuple[int, Chunk]]:
+def _item_sentences(state: "StoreView", hits: Sequence[Hit], items: Sequence[int],
+                    names: Sequence[str] = ()) -> list[tuple[int, Chunk]]:
     """Rows of the sentences of numbered items ``items`` in the best-ranked document that has all of them.
 
     Documents are tried in retrieval order; a document whose list stops before
-    the asked number does not answer ("measures 19 and 20" of an 18-item list).
+    the asked number does not answer ("measures 19 and 20" of an 18-item list),
+    nor does one that never mentions a person the question names ("the fifth
+    measure Xiao Yaqing introduced" is not item 5 of another notice's list).
     No ``items`` asks for the last item of the best-ranked document with a numbered list.
     """
+    from rag.analysis import fold_accents
+
+    wanted = [fold_accents(n.lower()) for n in names]
     for doc_id in dict.fromkeys(h.chunk.doc_id for h in hits):
+        if wanted:
+            doc = state.document(doc_id)
+            text = fold_accents(doc.text.lower()) if doc is not None else ""
+            if not all(n in text for n in wanted):
+                continue
         keys = state.sentences_of(doc_id)
         sent = dict(zip(keys, state.sentences(keys)))
         if not items:
