@@ -76,6 +76,17 @@ def test_near_miss_questions_naming_absent_numbers_or_people_are_refused():
     assert intent.key_names("Did Vice Minister Xin Guobin speak?") == ("Xin Guobin",)
 
 
+def test_a_count_question_needs_a_number_of_what_it_counts():
+    q = "How many yuan of special funds were allocated to the provinces?"
+    assert refusal.lacks_asked_quantity(q, ["The special funds were allocated.", "The ministry issued 20 measures."])
+    assert not refusal.lacks_asked_quantity(q, ["The provinces received 5 billion yuan of special funds."])
+    # in another language the counted thing is named in other words: a figure is enough
+    assert not refusal.lacks_asked_quantity(q, ["Les provinces ont reçu 5 milliards de crédits."], [False])
+    assert not refusal.lacks_asked_quantity("Combien d'entreprises ont été aidées ?", ["3000 entreprises ont été aidées."])
+    assert refusal.counted("How many policies and measures did MIIT issue?") == {"polici"}
+    assert refusal.counted("How much will the repairs cost?") == frozenset()
+
+
 def test_date_questions_and_sentences_are_recognised_in_both_languages():
     assert intent.asks_date("When was the teleconference held?")
     assert intent.asks_date("Quand la téléconférence a-t-elle eu lieu ?")

@@ -112,9 +112,44 @@ def states_amount(sentence: str) -> bool:
     return bool(_AMOUNT_A.search(_not_counting(sentence)))
 
 
-def lacks_asked_quantity(question: str, sentences: list[str]) -> bool:
-    """True when the question asks for a quantity and none of the sentences gives one."""
-    return asks_quantity(question) and not any(states_quantity(s) for s in sentences)
+# What a count question counts: "how many yuan", "how many companies", "combien d'entreprises".
+_COUNTED = re.compile(r"\bhow\s+many\s+(?:more\s+|of\s+(?:the\s+)?)?([^\W\d_][\w-]*)(?:\s+([^\W\d_][\w-]*))?", re.I)
+_COUNTED_FR = re.compile(r"\bcombien\s+d(?:e\s+|['’]\s*)(?:la\s+|les\s+)?([^\W\d_][\w-]*)", re.I)
+
+
+def _stem(word: str) -> str:
+    return word.lower().rstrip("s")[:6]
+
+
+def counted(question: str) -> frozenset[str]:
+    """Stems of the words a count question counts ("How many yuan of funds…" → {"yuan"}, "how many
+    big plans" → {"big", "plan"}, "combien d'entreprises" → {"entrep"}); empty for other questions."""
+    out: set[str] = set()
+    for m in [*_COUNTED.finditer(question), *_COUNTED_FR.finditer(question)]:
+        out.update(_stem(w) for w in m.groups() if w and len(w) > 2 and w.lower() not in ("of", "the", "and", "did", "does",
+                                                                                        "have", "has", "are", "were"))
+    return frozenset(out)
+
+
+def lacks_asked_quantity(question: str, sentences: list[str], same_language: list[bool] | None = None) -> bool:
+    """True when the question asks for a quantity and none of the sentences gives one.
+
+    A count question ("how many yuan…", "combien d'entreprises…") is answered only by a
+    sentence that states a number *and* names what is counted: a figure about something
+    else in the same answer ("20 measures" for "how many yuan") is no answer. A sentence
+    in another language than the question (``same_language`` False) names it in other
+    words, so a number there is enough, as for any other quantity question.
+    """
+    if not asks_quantity(question):
+        return False
+    nouns = counted(question)
+    same = same_language if same_language is not None else [True] * len(sentences)
+    for s, own in zip(sentences, same):
+        if not states_quantity(s):
+            continue
+        if not nouns or not own or nouns & {_stem(w) for w in re.findall(r"[^\W\d_][\w-]*", s)}:
+            return False
+    return True
 
 
 def misses_key_facts(question: str, candidates: list[str]) -> bool:
