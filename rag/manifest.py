@@ -37,6 +37,8 @@ REBUILD = "run `rag index --rebuild PATH ...` with the files or folders you inde
 SEGMENT_FILES = ("text.bin", "docs.npy", "documents.jsonl", "chunks.npy", "vectors.npy", "sentences.npy",
                  "sentence_vectors.npy", "terms.bin", "terms.npy", "postings.npy")
 ANN_FILE = "ann.faiss"
+# The sentences' latent terms (``Embedder.latent_terms``), in segments whose entry says "latent": K.
+LATENT_FILES = ("sentence_latent_ids.npy", "sentence_latent_weights.npy")
 _SEGMENT_NAME = re.compile(r"seg-[0-9A-Za-z-]+")
 # Segment entry field -> JSON type it must have.
 _SEGMENT_TYPES: dict[str, type] = {"name": str, "documents": int, "chunks": int, "sentences": int, "ann": bool,
@@ -113,6 +115,8 @@ class Manifest:
             out += [f"{seg['name']}/{f}" for f in SEGMENT_FILES]
             if seg["ann"]:
                 out.append(f"{seg['name']}/{ANN_FILE}")
+            if seg.get("latent"):
+                out += [f"{seg['name']}/{f}" for f in LATENT_FILES]
         return out
 
     # -- decisions ---------------------------------------------------------
@@ -170,7 +174,7 @@ class Manifest:
         for seg in data["segments"]:
             bad = not isinstance(seg, dict) or not _SEGMENT_NAME.fullmatch(str(seg.get("name", ""))) or any(
                 not isinstance(seg.get(k), t) or (t is int and isinstance(seg.get(k), bool))
-                for k, t in _SEGMENT_TYPES.items())
+                for k, t in _SEGMENT_TYPES.items()) or not isinstance(seg.get("latent", 0), int)
             if bad or not all(isinstance(r, int) and 0 <= r < seg["documents"] for r in seg["deleted"]):
                 raise damaged(where, f"{NAME} has a malformed segment entry")
         kwargs = {name: data[name] for name in _TYPES}

@@ -30,7 +30,9 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from .manifest import ANN_FILE, SEGMENT_FILES, damaged
+from .manifest import ANN_FILE, LATENT_FILES, SEGMENT_FILES, damaged
+
+LATENT_IDS, LATENT_WEIGHTS = LATENT_FILES
 from .lexical import build_postings
 from .sentences import Sentence
 from .types import Chunk, Document
@@ -115,6 +117,16 @@ def write(path: Path, records: Sequence[Any], dim: int, ann_threshold: int = ANN
     np.save(path / "sentences.npy", np.asarray(sent_rows, np.int64).reshape(len(sent_rows), 5))
     np.save(path / "sentence_vectors.npy",
             _stack([r.sentence_vectors for r in records if r.sentences], len(sent_rows), dim))
+    with_sentences = [r for r in records if r.sentences]
+    latent = 0
+    if sent_rows and all(getattr(r, "sentence_latent", None) is not None for r in with_sentences):
+        ids = np.concatenate([np.asarray(r.sentence_latent[0], np.int16) for r in with_sentences])
+        weights = np.concatenate([np.asarray(r.sentence_latent[1], np.float16) for r in with_sentences])
+        if ids.shape != weights.shape or ids.ndim != 2 or len(ids) != len(sent_rows):
+            raise ValueError(f"latent terms of shape {ids.shape} for {len(sent_rows)} sentences")
+        np.save(path / LATENT_IDS, ids)
+        np.save(path / LATENT_WEIGHTS, weights)
+        latent = int(ids.shape[1])
     term_bytes = [t.encode("utf-8") for t in postings.terms]
     with (path / "terms.bin").open("wb") as f:
         f.write(b"".join(term_bytes))
@@ -126,8 +138,11 @@ def write(path: Path, records: Sequence[Any], dim: int, ann_threshold: int = ANN
     ann = len(chunk_rows) >= max(1, ann_threshold)
     if ann:
         _write_ann(path / ANN_FILE, vectors)
-    return {"name": path.name, "documents": n_docs, "chunks": len(chunk_rows), "sentences": len(sent_rows),
-            "ann": ann}
+    entry = {"name": path.name, "documents": n_docs, "chunks": len(chunk_rows), "sentences": len(sent_rows),
+             "ann": ann}
+    if latent:
+        entry["latent"] = latent
+    return entry
 
 
 def _stack(parts: list, rows: int, dim: int) -> np.ndarray:
@@ -193,6 +208,13 @@ class Segment:
         self.chunk_doc = np.ascontiguousarray(self.chunk_table[:, 0], dtype=np.int32)
         self.lengths = np.ascontiguousarray(self.chunk_table[:, 3], dtype=np.float32)
         self.ann = self._read_ann() if entry.get("ann") else None
+        # The sentences' latent terms, in segments written with a model that has them.
+        self.latent: tuple[np.ndarray, np.ndarray] | None = None
+        if entry.get("latent"):
+            ids, weights = self._npy(LATENT_IDS), self._npy(LATENT_WEIGHTS)
+            if ids.shape != weights.shape or ids.shape != (self.n_sentences, int(entry["latent"])):
+                raise self._damaged(LATENT_IDS, "does not match the manifest (rows or shape)")
+            self.latent = (ids, weights)
         self._cols: dict[str, np.ndarray] = {}
 
     # -- opening -------------------------------------------------------------

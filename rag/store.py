@@ -142,8 +142,10 @@ def _records(k: _Kept) -> list[DocumentRecord]:
             continue
         d = s.docs[row]
         c, x = range(int(d["chunk_lo"]), int(d["chunk_hi"])), range(int(d["sent_lo"]), int(d["sent_hi"]))
+        latent = None if s.latent is None else (np.asarray(s.latent[0][x.start:x.stop]),
+                                                 np.asarray(s.latent[1][x.start:x.stop]))
         out.append(DocumentRecord(s.document(row), tuple(s.chunks(c)), np.asarray(s.vectors[c.start:c.stop]),
-                                  tuple(s.sentences(x)), np.asarray(s.sentence_vectors[x.start:x.stop])))
+                                  tuple(s.sentences(x)), np.asarray(s.sentence_vectors[x.start:x.stop]), latent))
     return out
 
 

@@ -158,6 +158,14 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     qterms = content_terms(query, lang)
     other = [c.lang in ("en", "fr") and c.lang != lang for c in chunks]
     scores, cos, cov = select.score_sentences(qvec, vecs, qterms, terms, headings, other_language=other)
+    # A sentence in another language shares no word with the question, so its score is its cosine
+    # alone, on which the document's generic sentences ("On May 27 the ministry held…") beat the one
+    # that answers. The model's latent terms (concepts, in any language) rank such sentences among
+    # themselves; one more model call, for the question, and only when such sentences compete.
+    latent = _latent_overlap(ctx, state, query, rows, other) if any(other) else None
+    if latent is not None:
+        bonus = select.latent_bonus(latent, [c.lang for c in chunks], other)
+        scores = (scores + bonus).astype(np.float32)
     # The scores above decide whether the documents answer at all (refusal) and which sentences
     # may be points. A model whose cosines sit in one narrow band ranks those by the sum of that
     # score and the same score on centred vectors (``select.center``), and tells duplicates apart
@@ -168,6 +176,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
         cq, distinct = select.center(qvec, vecs, [c.lang for c in chunks], lang)
         if len(vecs) >= select.CENTER_POOL:
             rank = scores + select.mix((distinct @ cq).astype(np.float32), cov, headings, other_language=other)
+            if latent is not None:
+                rank = rank + bonus
     # Headings, the document's title and bylines are never points, and never count as evidence.
     eligible = np.array([not headings[i] and not select.is_label(sentences[i].text, chunks[i].title)
                          and not select.is_byline(sentences[i].text) for i in range(len(sentences))], dtype=bool)
@@ -242,6 +252,24 @@ def extractive_answer(p: Prepared) -> Answer:
     from dataclasses import replace
 
     return replace(answer, timings=timings)
+
+
+def _latent_overlap(ctx: AnswerContext, state: "StoreView", query: str, rows: Sequence[int],
+                    other: Sequence[bool]) -> np.ndarray | None:
+    """Each candidate's latent-term overlap with the question (dot product of unit-length weights),
+    or None when the model has no latent terms or the index holds none for the candidates."""
+    dim = int(getattr(ctx.embedder, "latent_dim", 0) or 0)
+    if not dim:
+        return None
+    stored = state.sentence_latent(rows)
+    if stored is None:
+        return None
+    q_ids, q_weights = ctx.embedder.latent_terms([query.strip()], urgent=True)
+    q = np.zeros(dim + 1, np.float32)  # the last slot holds the padding id -1
+    keep = q_ids[0] >= 0
+    q[q_ids[0][keep].astype(np.int64)] = q_weights[0][keep]
+    ids, weights = stored
+    return (q[ids.astype(np.int64)] * weights.astype(np.float32)).sum(axis=1).astype(np.float32)
 
 
 def _publication_line(state: "StoreView", hits: Sequence[Hit]) -> tuple[Sentence, Chunk] | None:

@@ -35,6 +35,8 @@ class DocumentRecord:
     vectors: np.ndarray  # (len(chunks), dim), normalised float32
     sentences: tuple[Sentence, ...] = ()
     sentence_vectors: np.ndarray | None = None  # (len(sentences), dim)
+    # The model's latent terms of each sentence (``Embedder.latent_terms``): (ids, weights), or None.
+    sentence_latent: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ class StoreView(Protocol):
     def sentences_of(self, doc_id: str) -> list[int]: ...
     def sentences(self, keys: Sequence[int]) -> list[Sentence]: ...
     def sentence_vectors(self, keys: Sequence[int]) -> np.ndarray: ...
+    def sentence_latent(self, keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The sentences' latent terms (ids, weights), or None when the store holds none for some of them."""
+        ...
 
     @property
     def location(self) -> str: ...

@@ -181,6 +181,22 @@ class EmbeddedView:
             out[pos] = self.state.segments[seg].sentence_vectors[rows]
         return out
 
+    def sentence_latent(self, keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray] | None:
+        keys = np.asarray(list(keys), np.int64)
+        parts = self.state.sentence_keys.split(keys)
+        segs = self.state.segments
+        if not parts or any(segs[seg].latent is None for seg, _, _ in parts):
+            return None
+        k = {segs[seg].latent[0].shape[1] for seg, _, _ in parts}  # type: ignore[index]
+        if len(k) != 1:
+            return None  # segments written with different widths: not comparable row by row
+        ids = np.full((len(keys), k.pop()), -1, np.int16)
+        weights = np.zeros(ids.shape, np.float16)
+        for seg, rows, pos in parts:
+            lat = segs[seg].latent
+            ids[pos], weights[pos] = lat[0][rows], lat[1][rows]  # type: ignore[index]
+        return ids, weights
+
 
 class _Live:
     """A segment's postings with its deleted rows left out (they count in no statistic)."""

