@@ -83,6 +83,9 @@ def test_a_count_question_needs_a_number_of_what_it_counts():
     # in another language the counted thing is named in other words: a figure is enough
     assert not refusal.lacks_asked_quantity(q, ["Les provinces ont reçu 5 milliards de crédits."], [False])
     assert not refusal.lacks_asked_quantity("Combien d'entreprises ont été aidées ?", ["3000 entreprises ont été aidées."])
+    # money asked across languages: a figure with its unit, not any number word
+    assert refusal.lacks_asked_quantity(q, ["Faire les « six stabilisations »."], [False])
+    assert not refusal.lacks_asked_quantity(q, ["Les provinces ont reçu 5 milliards de yuans."], [False])
     assert refusal.counted("How many policies and measures did MIIT issue?") == {"polici"}
     assert refusal.counted("How much will the repairs cost?") == frozenset()
 

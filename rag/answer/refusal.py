@@ -138,14 +138,17 @@ def lacks_asked_quantity(question: str, sentences: list[str], same_language: lis
     sentence that states a number *and* names what is counted: a figure about something
     else in the same answer ("20 measures" for "how many yuan") is no answer. A sentence
     in another language than the question (``same_language`` False) names it in other
-    words, so a number there is enough, as for any other quantity question.
+    words, so a number there is enough, as for any other quantity question; for a question
+    about money or a share, a figure with its unit ("600 milliards de yuans", "6,5 %"), not
+    "les six stabilisations".
     """
     if not asks_quantity(question):
         return False
     nouns = counted(question)
+    amount = asks_amount(question)
     same = same_language if same_language is not None else [True] * len(sentences)
     for s, own in zip(sentences, same):
-        if not states_quantity(s):
+        if not states_quantity(s) or (amount and not own and not states_amount(s)):
             continue
         if not nouns or not own or nouns & {_stem(w) for w in re.findall(r"[^\W\d_][\w-]*", s)}:
             return False
