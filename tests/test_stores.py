@@ -136,6 +136,42 @@ def test_sentences_in_chunks_lie_inside_their_chunk(engine, tmp_path):
         assert view.sentence_vectors(keys).shape == (len(keys), 64)
 
 
+class LatentHashing(HashingEmbedder):
+    """The hashing embedder with a latent head: each word's hashed feature, a deterministic stand-in."""
+
+    latent_dim = 512
+
+    def latent_batch(self, texts):
+        out = np.zeros((len(texts), self.latent_dim), np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().split():
+                out[i, sum(map(ord, w)) % self.latent_dim] += 1.0
+        return out
+
+
+def test_sentences_keep_their_latent_terms_and_a_model_without_them_stores_none(store_settings, tmp_path):
+    docs = _write(tmp_path / "docs", CORPUS)
+    emb = LatentHashing(64)
+    eng = Engine(store_settings, embedder=emb)
+    try:
+        eng.index([docs])
+        view = eng.view()
+        keys = view.sentences_of("loans")
+        ids, weights = view.sentence_latent(keys)
+        want = emb.latent_terms([x.text for x in view.sentences(keys)])
+        assert ids.shape == (len(keys), emb.LATENT_K) and np.array_equal(ids, want[0])
+        assert np.allclose(weights.astype(np.float32), want[1].astype(np.float32), atol=1e-3)
+    finally:
+        eng.close()
+    plain = Engine(store_settings, embedder=HashingEmbedder(64))
+    try:
+        plain.index([docs], rebuild=True)
+        view = plain.view()
+        assert view.sentence_latent(view.sentences_of("loans")) is None
+    finally:
+        plain.close()
+
+
 def test_two_writers_interleaving_lose_no_update(store_settings, tmp_path):
     base = Engine(store_settings, embedder=HashingEmbedder(64))
     base.index([_write(tmp_path / "docs", CORPUS)])

@@ -77,6 +77,11 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX rag_documents_lang ON rag_documents (lang);
     INSERT INTO rag_lexicon (lexeme, df) SELECT lexeme, count(*) FROM rag_postings GROUP BY lexeme;
     """,
+    # The sentences' latent terms (``Embedder.latent_terms``): a model's strongest sparse features
+    # and their weights, NULL for sentences written by a model without them.
+    4: """
+    ALTER TABLE rag_sentences ADD COLUMN latent_ids smallint[], ADD COLUMN latent_weights real[];
+    """,
 }
 LATEST = max(MIGRATIONS)
 

@@ -119,6 +119,10 @@ def _where(filters: Filters | None, col: str = "") -> tuple[str, dict[str, Any]]
     return " AND " + " AND ".join(sql), params
 
 
+# A sentence row as ``_keep`` reads it.
+_SENTENCE_COLS = "key, doc_id, start_at, end_at, item, number, text, embedding, latent_ids, latent_weights"
+
+
 def _array(v) -> np.ndarray:
     """A vector column as float32 (pgvector's loader returns a Vector object)."""
     return np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v, dtype=np.float32)
@@ -171,7 +175,7 @@ class PostgresView:
     def __init__(self, store: "PostgresStore", conn, meta: tuple, retry: bool = True) -> None:
         self._store, self.conn, self._meta, self.location = store, conn, meta, store.location
         self._retry = retry  # on a new connection when the server dropped this one (readers only)
-        self._sentences: dict[int, tuple[Sentence, np.ndarray]] = {}
+        self._sentences: dict[int, tuple[Sentence, np.ndarray, tuple[list[int], list[float]] | None]] = {}
         self._terms: dict[str, tuple[list[str], list[float]]] = {}
 
     # -- what is stored --------------------------------------------------------
@@ -300,8 +304,9 @@ class PostgresView:
 
     def _keep(self, rows) -> list[int]:
         """Remember fetched sentences (with their vectors) so later lookups in this view agree."""
-        for key, doc_id, start, end, item, number, text, emb in rows:
-            self._sentences[key] = (Sentence(text, start, end, item, number, doc_id), _array(emb))
+        for key, doc_id, start, end, item, number, text, emb, lat_ids, lat_weights in rows:
+            latent = None if lat_ids is None or lat_weights is None else (lat_ids, lat_weights)
+            self._sentences[key] = (Sentence(text, start, end, item, number, doc_id), _array(emb), latent)
         return [r[0] for r in rows]
 
     @_read
@@ -309,7 +314,8 @@ class PostgresView:
         if not chunks:
             return []
         rows = self.conn.execute(
-            "SELECT c.i, s.key, s.doc_id, s.start_at, s.end_at, s.item, s.number, s.text, s.embedding "
+            "SELECT c.i, s.key, s.doc_id, s.start_at, s.end_at, s.item, s.number, s.text, s.embedding, "
+            "s.latent_ids, s.latent_weights "
             "FROM unnest(%s::int[], %s::text[], %s::int[], %s::int[]) AS c(i, doc_id, lo, hi) "
             "JOIN rag_sentences s ON s.doc_id = c.doc_id AND (s.start_at + s.end_at) / 2 >= c.lo "
             "AND (s.start_at + s.end_at) / 2 < c.hi ORDER BY c.i, s.start_at, s.key",
@@ -322,15 +328,15 @@ class PostgresView:
 
     @_read
     def sentences_of(self, doc_id: str) -> list[int]:
-        rows = self.conn.execute("SELECT key, doc_id, start_at, end_at, item, number, text, embedding "
-                                 "FROM rag_sentences WHERE doc_id = %s ORDER BY start_at, key", (doc_id,)).fetchall()
+        rows = self.conn.execute(f"SELECT {_SENTENCE_COLS} FROM rag_sentences WHERE doc_id = %s ORDER BY start_at, key",
+                                 (doc_id,)).fetchall()
         return self._keep(rows)
 
     def _fetch(self, keys: Sequence[int]) -> None:
         missing = [int(k) for k in keys if int(k) not in self._sentences]
         if missing:
-            self._keep(self.conn.execute("SELECT key, doc_id, start_at, end_at, item, number, text, embedding "
-                                         "FROM rag_sentences WHERE key = ANY(%s)", (missing,)).fetchall())
+            self._keep(self.conn.execute(f"SELECT {_SENTENCE_COLS} FROM rag_sentences WHERE key = ANY(%s)",
+                                         (missing,)).fetchall())
 
     @_read
     def sentences(self, keys: Sequence[int]) -> list[Sentence]:
@@ -339,7 +345,12 @@ class PostgresView:
 
     @_read
     def sentence_latent(self, keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray] | None:
-        return None  # latent terms are not stored in PostgreSQL: answers rank without them
+        self._fetch(keys)
+        found = [self._sentences[int(k)][2] for k in keys]
+        if not found or any(x is None for x in found) or len({len(x[0]) for x in found}) != 1:  # type: ignore[index]
+            return None
+        return (np.asarray([x[0] for x in found], np.int16),  # type: ignore[index]
+                np.asarray([x[1] for x in found], np.float16))  # type: ignore[index]
 
     def sentence_vectors(self, keys: Sequence[int]) -> np.ndarray:
         self._fetch(keys)
@@ -412,12 +423,16 @@ class PostgresWriter:
                     for c, v in zip(r.chunks, np.asarray(r.vectors, np.float32)):
                         cp.write_row((c.id, c.doc_id, c.text, c.start, c.end, c.title, c.source, c.lang, c.date,
                                       ts_config(c.lang), v))
-            with cur.copy("COPY rag_sentences (doc_id, start_at, end_at, item, number, text, embedding) FROM STDIN") as cp:
+            with cur.copy("COPY rag_sentences (doc_id, start_at, end_at, item, number, text, embedding, latent_ids, "
+                          "latent_weights) FROM STDIN") as cp:
                 for r in records:
                     if not r.sentences:
                         continue
-                    for x, v in zip(r.sentences, np.asarray(r.sentence_vectors, np.float32)):
-                        cp.write_row((r.document.id, x.start, x.end, x.item, x.number, x.text, v))
+                    lat = r.sentence_latent
+                    for i, (x, v) in enumerate(zip(r.sentences, np.asarray(r.sentence_vectors, np.float32))):
+                        ids = None if lat is None else [int(t) for t in lat[0][i]]
+                        weights = None if lat is None else [float(w) for w in lat[1][i]]
+                        cp.write_row((r.document.id, x.start, x.end, x.item, x.number, x.text, v, ids, weights))
         # The new chunks' postings (delete() removed the old ones through the cascade), and their
         # lexemes' document frequencies counted from the same rows.
         self.conn.execute("WITH p AS (INSERT INTO rag_postings (lexeme, key, tf, dl) "
