@@ -343,3 +343,16 @@ def test_the_url_can_set_its_own_statement_timeout(pg_url):
     store = pg.PostgresStore(pg_url, None)
     assert store._reader().execute("SHOW statement_timeout").fetchone()[0] == "30s"
     store.close()
+
+
+def test_every_read_of_a_view_survives_a_dropped_connection():
+    """Each StoreView read is wrapped by ``_read`` (retry on a new connection, then a one-line
+    StoreError): a method that loses it shows a traceback when the server restarts."""
+    from rag.stores.base import StoreView
+    from rag.stores.postgres import PostgresView
+
+    plain = {"location", "generation", "counts", "build_info", "reusable_for"}  # served from what the view holds
+    reads = [n for n in vars(StoreView) if not n.startswith("_") and n not in plain]
+    assert "sentence_vectors" in reads and "sentence_latent" in reads
+    unwrapped = [n for n in reads if not hasattr(getattr(PostgresView, n), "__wrapped__")]
+    assert unwrapped == []

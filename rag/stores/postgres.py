@@ -352,6 +352,7 @@ class PostgresView:
         return (np.asarray([x[0] for x in found], np.int16),  # type: ignore[index]
                 np.asarray([x[1] for x in found], np.float16))  # type: ignore[index]
 
+    @_read
     def sentence_vectors(self, keys: Sequence[int]) -> np.ndarray:
         self._fetch(keys)
         if not keys:
