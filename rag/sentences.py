@@ -11,7 +11,7 @@ Lines without a final period are sentences too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # A list marker at the start of a line: "8 ", "2. ", "III. ", "(3) ", "• ", "first, " is not one.
 _MARKER = re.compile(r"^(?:\(?\d{1,3}[.)、]?\s+|\(?[IVXLivxl]{1,5}[.)]\s+|[•·●▪\-–—*]\s+)")
@@ -180,11 +180,11 @@ def number_enumerations(text: str, sents: list[Sentence]) -> list[Sentence]:
             line_end = text.find("\n", sents[start].start)
             line_end = len(text) if line_end < 0 else line_end
             stop = run[n] if n < len(run) else len(sents)
-            out[start] = Sentence(sents[start].text, sents[start].start, sents[start].end, True, n, sents[start].doc_id)
+            out[start] = replace(sents[start], item=True, number=n)
             for j in range(start + 1, stop):
                 if sents[j].start >= line_end:
                     break
-                out[j] = Sentence(sents[j].text, sents[j].start, sents[j].end, False, n, sents[j].doc_id)
+                out[j] = replace(sents[j], item=False, number=n)
         i = run[-1] + 1
     return out
 
@@ -194,8 +194,6 @@ MIN_WORDS = 4  # shorter fragments (dates, bylines) are never answer points, so 
 
 def answerable_sentences(doc_id: str, text: str) -> list[Sentence]:
     """The sentences of a document that can be quoted: what the index stores and embeds."""
-    from dataclasses import replace
-
     return [replace(s, doc_id=doc_id) for s in split_sentences(text) if len(s.text.split()) >= MIN_WORDS]
 
 

@@ -162,7 +162,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     # alone, on which the document's generic sentences ("On May 27 the ministry held…") beat the one
     # that answers. The model's latent terms (concepts, in any language) rank such sentences among
     # themselves; one more model call, for the question, and only when such sentences compete.
-    latent = _latent_overlap(ctx, state, query, rows, other) if any(other) else None
+    latent = _latent_overlap(ctx, state, query, rows) if any(other) else None
     if latent is not None:
         bonus = select.latent_bonus(latent, [c.lang for c in chunks], other)
         scores = (scores + bonus).astype(np.float32)
@@ -254,8 +254,7 @@ def extractive_answer(p: Prepared) -> Answer:
     return replace(answer, timings=timings)
 
 
-def _latent_overlap(ctx: AnswerContext, state: "StoreView", query: str, rows: Sequence[int],
-                    other: Sequence[bool]) -> np.ndarray | None:
+def _latent_overlap(ctx: AnswerContext, state: "StoreView", query: str, rows: Sequence[int]) -> np.ndarray | None:
     """Each candidate's latent-term overlap with the question (dot product of unit-length weights),
     or None when the model has no latent terms or the index holds none for the candidates."""
     dim = int(getattr(ctx.embedder, "latent_dim", 0) or 0)
