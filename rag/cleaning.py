@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-CLEANING_VERSION = 4  # 3: PDF lines reflowed into paragraphs, junk titles dropped; 4: enumerations in words
+CLEANING_VERSION = 5  # 3: PDF lines reflowed into paragraphs, junk titles dropped; 4: enumerations in words;
+# 5: a "?" after no question is a lost character, not a sentence end
 # numbered, sentences described by the model's latent terms (documents indexed before are re-indexed)
 
 _CONTACT = re.compile(

@@ -54,13 +54,43 @@ class Sentence:
                    None if number is None else int(number), str(row["doc_id"]))
 
 
-def _is_break(line: str, m: re.Match[str]) -> bool:
-    """Whether the punctuation run ``m`` really ends a sentence."""
+# Words a question opens with (en, fr, and the commonest of de/es/it/pt), or that open it after
+# a lead clause ("So, what …?", "Dans ce cas, comment …?").
+_ASKING = (
+    "what|which|who|whom|whose|when|where|why|how|is|are|am|was|were|do|does|did|can|could|will|would|"
+    "should|shall|may|might|must|has|have|had|isn't|aren't|wasn't|weren't|don't|doesn't|didn't|can't|"
+    "won't|wouldn't|shouldn't|haven't|hasn't|"
+    "que|qu|quel|quelle|quels|quelles|qui|quoi|quand|où|comment|pourquoi|combien|lequel|laquelle|"
+    "lesquels|lesquelles|est-ce|"
+    "wie|was|wer|wo|wann|warum|welche|welcher|welches|qué|quién|cuál|cuándo|dónde|cómo|por qué|"
+    "cosa|chi|quale|quando|dove|come|perché|o que|quem|qual|onde|porque"
+)
+_QUESTION = re.compile(
+    rf"^\W*(?:{_ASKING})\b|[,:;]\s*(?:{_ASKING})\b|\w-(?:t-)?(?:il|elle|ils|elles|on|je|tu|nous|vous)\b|^\W*[¿]",
+    re.I,
+)
+
+
+def _lost_mark(sentence: str) -> bool:
+    """A "?" inside a line that ends no question: a character the page lost in encoding.
+
+    Scraped pages that passed through the wrong code page turn Chinese quotes and
+    punctuation into "?" ("started construction? Together for the benefit of the
+    enterprise? SME service action"). Taken for sentence ends they cut a statement
+    into fragments that read as questions; a "?" ends a sentence only after one that asks.
+    """
+    return not _QUESTION.search(sentence)
+
+
+def _is_break(line: str, m: re.Match[str], start: int = 0) -> bool:
+    """Whether the punctuation run ``m`` really ends a sentence (``start``: where that sentence began)."""
     punct = m.group(0)
     before = line[: m.start()]
     after = line[m.end():].lstrip()
     if not after:
         return True
+    if punct.rstrip("\"”’»)]") == "?" and _lost_mark(line[start:m.start()]):
+        return False
     if punct.startswith(".") and len(punct.rstrip("\"”’»)]")) == 1:
         word = re.search(r"([\w.]+)$", before)
         w = word.group(1).lower() if word else ""
@@ -80,7 +110,7 @@ def _split_line(line: str, base: int) -> list[Sentence]:
     digits = re.match(r"\(?(\d{1,3})", line) if marker else None
     number = int(digits.group(1)) if digits else None
     for m in _END.finditer(line):
-        if m.end() <= pos or not _is_break(line, m):
+        if m.end() <= pos or not _is_break(line, m, pos):
             continue
         out.append(Sentence(line[pos:m.end()], base + pos, base + m.end(), item and not out, number))
         pos = m.end()
