@@ -61,6 +61,22 @@ def test_french_sentences_and_abbreviations():
     assert "M. Xiao a prononcé un discours !" in texts
 
 
+def test_a_question_mark_after_no_question_is_a_lost_character_not_a_sentence_end():
+    # scraped through the wrong code page, Chinese quotes became "?": one statement, not three questions
+    text = ("Xu Xiaolan explained that the first one? 1? It is a series of measures to help enterprises. "
+            "How to help them further? Why now? The ministry started construction? Together for the benefit "
+            "of the enterprise? SME service action. So, what comes next? Que faut-il faire ? "
+            "Le ministère a-t-il agi ? Oui.")
+    texts = [s.text for s in split_sentences(text)]
+    assert "Xu Xiaolan explained that the first one? 1? It is a series of measures to help enterprises." in texts
+    assert "How to help them further?" in texts and "Why now?" in texts
+    assert ("The ministry started construction? Together for the benefit of the enterprise? SME service action."
+            in texts)
+    assert "So, what comes next?" in texts and "Que faut-il faire ?" in texts
+    assert "Le ministère a-t-il agi ?" in texts and "Oui." in texts
+    assert all(text[s.start:s.end] == s.text for s in split_sentences(text))
+
+
 def test_sentences_in_chunk_uses_sentence_midpoints():
     sents = split_sentences("One two three four. Five six seven eight. Nine ten eleven twelve.")
     inside = sentences_in(sents, 20, 45)
@@ -224,6 +240,20 @@ def test_quantity_questions_need_a_sentence_that_states_a_quantity():
     assert lacks_asked_quantity("What relending interest rate was set?", ["reduce the loan interest rate"])
     assert not lacks_asked_quantity("What relending interest rate was set?", ["cut the rate to 1.5%"])
     assert not lacks_asked_quantity("Which provinces made statements?", ["Zhejiang and Henan spoke"])
+
+
+def test_rate_questions_need_a_percentage():
+    from rag.answer.refusal import asks_rate, lacks_asked_quantity, states_rate
+
+    assert asks_rate("What was China's GDP growth rate in 2022?") and asks_rate("Quel est le taux de chômage ?")
+    assert not asks_rate("How many measures were issued?") and not asks_rate("What is the growth target?")
+    assert states_rate("grew by 6.5%") and states_rate("cut by 0.5 percentage points") and states_rate("5 pour cent")
+    assert not states_rate("issued with 11 departments in 2022")
+    # a number that is no rate does not answer a rate question
+    assert lacks_asked_quantity("What was China's GDP growth rate in 2022?",
+                                ["together with the 1 1 department, issued a notice (2022)"])
+    assert not lacks_asked_quantity("What was the growth rate in the first quarter?",
+                                    ["profits increased by 14.1% and 6.5% respectively"])
 
 
 def test_articles_and_quoted_names_state_no_quantity():

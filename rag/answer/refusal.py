@@ -112,6 +112,25 @@ def states_amount(sentence: str) -> bool:
     return bool(_AMOUNT_A.search(_not_counting(sentence)))
 
 
+_RATE_Q = re.compile(
+    r"\b(rate|rates|percentage|percent|proportion|share|ratio|taux|pourcentage|proportion|part)\b", re.I)
+_RATE_A = re.compile(
+    rf"(\d[\d,.]*\s?(%|percent|per\s?cent|pour\s?cent|percentage points?|points? de pourcentage|"
+    rf"basis points?|points? de base|bp)\b|\d\s?%|\b({_NUMBER_WORDS})\s+(percent|per\s?cent|pour\s?cent)\b)",
+    re.I,
+)
+
+
+def asks_rate(question: str) -> bool:
+    """A quantity question about a rate or a share ("what growth rate…", "quel taux…"): answered by a percentage."""
+    return asks_quantity(question) and bool(_RATE_Q.search(question))
+
+
+def states_rate(sentence: str) -> bool:
+    """True when a sentence states a percentage or percentage points."""
+    return bool(_RATE_A.search(sentence))
+
+
 # What a count question counts: "how many yuan", "how many companies", "combien d'entreprises".
 _COUNTED = re.compile(r"\bhow\s+many\s+(?:more\s+|of\s+(?:the\s+)?)?([^\W\d_][\w-]*)(?:\s+([^\W\d_][\w-]*))?", re.I)
 _COUNTED_FR = re.compile(r"\bcombien\s+d(?:e\s+|['’]\s*)(?:la\s+|les\s+)?([^\W\d_][\w-]*)", re.I)
@@ -146,9 +165,10 @@ def lacks_asked_quantity(question: str, sentences: list[str], same_language: lis
         return False
     nouns = counted(question)
     amount = asks_amount(question)
+    rate = asks_rate(question)
     same = same_language if same_language is not None else [True] * len(sentences)
     for s, own in zip(sentences, same):
-        if not states_quantity(s) or (amount and not own and not states_amount(s)):
+        if not states_quantity(s) or (amount and not own and not states_amount(s)) or (rate and not states_rate(s)):
             continue
         if not nouns or not own or nouns & {_stem(w) for w in re.findall(r"[^\W\d_][\w-]*", s)}:
             return False
