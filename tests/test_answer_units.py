@@ -133,6 +133,19 @@ def test_order_ranks_the_sentences_that_the_scores_qualify():
     assert picked == [3, 2, 0]  # 1 does not qualify (0.5 < 0.7 × 0.9), whatever its rank
 
 
+def test_a_sentence_ranked_near_the_best_qualifies_under_the_score_floor():
+    # e5's uncentred scores sit in one narrow band: the answer to a paraphrase ranks near the top on
+    # centred vectors yet scores under the floor, and was left out of an answer of one point.
+    vecs = np.eye(4, dtype=np.float32)
+    scores = np.array([0.61, 0.55, 0.56, 0.57], dtype=np.float32)
+    order = np.array([0.78, 0.72, 0.60, 0.75], dtype=np.float32)
+    terms = [frozenset({str(i)}) for i in range(4)]
+    args = dict(max_points=5, min_score=0.58, dedup_threshold=0.85, doc_penalty=0.0, order=order)
+    assert select.pick(scores, vecs, ["d"] * 4, terms, **args) == [0]
+    picked = select.pick(scores, vecs, ["d"] * 4, terms, rank_margin=0.08, **args)
+    assert picked == [0, 3, 1]  # 2 ranks 0.18 under the best: still out
+
+
 def test_centring_per_language_lets_the_question_meet_a_sentence_in_another_language():
     e = np.eye(8, dtype=np.float32)
     en, fr = 2 * e[0], 2 * e[1]  # what only says "English" / "French"

@@ -171,11 +171,12 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     # score and the same score on centred vectors (``select.center``), and tells duplicates apart
     # on the centred vectors: its raw cosines call any two sentences of one topic duplicates.
     # A pool of a few sentences has no mean worth removing: it is ranked on the scores alone.
-    rank, distinct = scores, vecs
+    rank, distinct, margin = scores, vecs, 0.0
     if getattr(ctx.embedder, "center_sentences", False) and len(vecs):
         cq, distinct = select.center(qvec, vecs, [c.lang for c in chunks], lang)
         if len(vecs) >= select.CENTER_POOL:
             rank = scores + select.mix((distinct @ cq).astype(np.float32), cov, headings, other_language=other)
+            margin = select.RANK_MARGIN
             if latent is not None:
                 rank = rank + bonus
     # Headings, the document's title and bylines are never points, and never count as evidence.
@@ -207,7 +208,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
         refused = refusal.should_refuse(ev, refuse_below, getattr(ctx.embedder, "refuse_on", "score"))
         if not refused:
             picks = select.pick(scores, distinct, [c.doc_id for c in chunks], terms, s.max_points,
-                                min_score, s.dedup_threshold, order=rank)
+                                min_score, s.dedup_threshold, order=rank, rank_margin=margin)
             picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
             texts = [sentences[i].text for i in picks]
             refused = (not picks or refusal.lacks_asked_quantity(question, texts, [not other[i] for i in picks])
