@@ -96,6 +96,7 @@ def score_question(
         )
         if q.answerable:
             scores["citation_accuracy"] = m.citation_accuracy(texts, q.evidence)
+            scores["lead_accuracy"] = m.lead_accuracy(texts, q.evidence)
             scores["evidence_coverage"] = m.evidence_coverage(texts, q.evidence)
         if q.answer_contains:
             scores["answer_contains"] = m.answer_contains_rate(answer.text, q.answer_contains)

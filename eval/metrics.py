@@ -20,7 +20,7 @@ from typing import Iterable, Mapping, Sequence
 
 # Names under which reports store the figures (and ``--fail-under`` accepts them).
 SET_RETRIEVAL_METRICS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "ndcg@10")
-SET_ANSWER_METRICS = ("citation_accuracy", "evidence_coverage", "answer_contains")
+SET_ANSWER_METRICS = ("citation_accuracy", "lead_accuracy", "evidence_coverage", "answer_contains")
 SET_METRICS = SET_RETRIEVAL_METRICS + SET_ANSWER_METRICS + ("refusal_precision", "refusal_recall", "refusal_rate")
 BEIR_METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10")
 
@@ -38,6 +38,7 @@ __all__ = [
     "graded_recall_at_k",
     "graded_mrr_at_k",
     "citation_accuracy",
+    "lead_accuracy",
     "evidence_coverage",
     "answer_contains_rate",
     "refusal_precision_recall",
@@ -134,6 +135,15 @@ def graded_mrr_at_k(ranked_ids: Sequence[str], qrels: Mapping[str, float], k: in
 def citation_accuracy(citation_texts: Sequence[str], evidence: Sequence[str]) -> float:
     """1.0 when at least one citation contains an evidence phrase."""
     return 1.0 if any(phrases_in(t, evidence) for t in citation_texts) else 0.0
+
+
+def lead_accuracy(citation_texts: Sequence[str], evidence: Sequence[str]) -> float:
+    """1.0 when the first citation (the answer's leading point) contains an evidence phrase.
+
+    Citation accuracy forgives an answer whose fifth point is the one that answers; a reader
+    stops at the first, so answers should lead with the answer.
+    """
+    return 1.0 if citation_texts and phrases_in(citation_texts[0], evidence) else 0.0
 
 
 def evidence_coverage(citation_texts: Sequence[str], evidence: Sequence[str]) -> float:

@@ -13,7 +13,7 @@ __all__ = ["Bound", "parse_bounds", "check_bounds", "terminal_table", "versions"
 
 SET_COLUMNS = (
     ("hit@5", "Hit@5"), ("recall@10", "R@10"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
-    ("citation_accuracy", "CiteAcc"), ("evidence_coverage", "EvCov"), ("answer_contains", "AnsCont"),
+    ("citation_accuracy", "CiteAcc"), ("lead_accuracy", "Lead"), ("evidence_coverage", "EvCov"), ("answer_contains", "AnsCont"),
     ("refusal_precision", "RefP"), ("refusal_recall", "RefR"),
 )
 BEIR_COLUMNS = (("ndcg@10", "nDCG@10"), ("recall@10", "R@10"), ("recall@100", "R@100"), ("mrr@10", "MRR@10"))
@@ -102,7 +102,8 @@ def terminal_table(report: Mapping[str, Any]) -> str:
     if not beir:
         names = list(report["results"])
         groups = list(report["results"][names[0]]["breakdown"])
-        pivots = [("ndcg@10", "nDCG@10"), ("citation_accuracy", "citation accuracy"), ("refusal_rate", "refusal rate")]
+        pivots = [("ndcg@10", "nDCG@10"), ("citation_accuracy", "citation accuracy"), ("lead_accuracy", "lead accuracy"),
+                  ("refusal_rate", "refusal rate")]
         for key, label in pivots:
             grows = []
             for g in groups:

@@ -163,7 +163,7 @@ def _set_sections(report: Mapping[str, Any]) -> list[str]:
     results = report["results"]
     names = list(results)
     retrieval = [("hit@1", "Hit@1"), ("hit@5", "Hit@5"), ("recall@10", "R@10"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10")]
-    answer = [("citation_accuracy", "CiteAcc"), ("evidence_coverage", "EvCov"), ("answer_contains", "AnsCont"),
+    answer = [("citation_accuracy", "CiteAcc"), ("lead_accuracy", "Lead"), ("evidence_coverage", "EvCov"), ("answer_contains", "AnsCont"),
               ("refusal_precision", "RefP"), ("refusal_recall", "RefR")]
     charts = []
     for title, cols in (("Retrieval", retrieval), ("Answers", answer)):
@@ -182,7 +182,7 @@ def _set_sections(report: Mapping[str, Any]) -> list[str]:
     charts.append(latency_chart("Latency per question (log scale; solid p50, dashed p95)", lat))
     out = ['<h2>Charts</h2><div class="charts">' + "".join(f'<div class="chart">{c}</div>' for c in charts if c) + "</div>"]
     cols = [("hit@5", "Hit@5"), ("recall@10", "R@10"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
-            ("citation_accuracy", "CiteAcc"), ("evidence_coverage", "EvCov"), ("answer_contains", "AnsCont"),
+            ("citation_accuracy", "CiteAcc"), ("lead_accuracy", "Lead"), ("evidence_coverage", "EvCov"), ("answer_contains", "AnsCont"),
             ("refusal_rate", "Refused")]
     out.append("<h2>Breakdown by answerability, split, language and category</h2>")
     for n in names:

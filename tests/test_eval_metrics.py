@@ -81,6 +81,10 @@ def test_citation_accuracy_and_coverage():
     assert m.evidence_coverage(cites, evidence) == 0.5
     assert m.citation_accuracy([], evidence) == 0.0
     assert m.evidence_coverage(cites + ["help small and medium-sized enterprises"], evidence) == 1.0
+    # the leading point is what a reader takes as the answer
+    assert m.lead_accuracy(cites, evidence) == 1.0
+    assert m.lead_accuracy(list(reversed(cites)), evidence) == 0.0
+    assert m.lead_accuracy([], evidence) == 0.0
 
 
 def test_answer_contains_rate():
