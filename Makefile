@@ -97,6 +97,7 @@ eval: setup
 	$(BIN)/rag eval eval/sets/miit-xling.jsonl --docs rag/sample --out reports/eval-miit-xling
 	$(BIN)/rag eval eval/sets/miit-extra.jsonl --docs rag/sample --out reports/eval-miit-extra
 	$(BIN)/rag eval eval/sets/miit-blind.jsonl --docs rag/sample --out reports/eval-miit-blind
+	$(BIN)/rag eval eval/sets/miit-fresh.jsonl --docs rag/sample --out reports/eval-miit-fresh
 
 clean:
 	rm -rf $(VENV) index/default reports

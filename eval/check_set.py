@@ -51,7 +51,9 @@ TUNE_EVERY = 5
 # miit-extra (31 questions written on 2026-11-24 to widen the tuning data: numbered items asked
 # by number and by ordinal word, both cross-lingual directions, paraphrases, near misses) is
 # tuning data only, all tune: the held-out questions stay those of the two sets above.
-SPLIT_RULES = {"miit-xling": (1, 2), "miit-extra": (10**6, 1), "miit-blind": (1, 2)}
+# miit-blind and miit-fresh (40 questions written on 2026-12-03 by a writer who never ran the tool
+# nor saw an answer) alternate like miit-xling.
+SPLIT_RULES = {"miit-xling": (1, 2), "miit-extra": (10**6, 1), "miit-blind": (1, 2), "miit-fresh": (1, 2)}
 
 
 def expected_split(n: int, rule: tuple[int, int] = (FIRST_NEW, TUNE_EVERY)) -> str:

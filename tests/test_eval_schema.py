@@ -94,7 +94,7 @@ def test_select_split_refuses_unlabelled_questions_and_empty_parts():
         select_split(only_tune, "dev")
 
 
-@pytest.mark.parametrize("name", ["miit", "miit-xling", "miit-extra", "miit-blind"])
+@pytest.mark.parametrize("name", ["miit", "miit-xling", "miit-extra", "miit-blind", "miit-fresh"])
 def test_the_shipped_sets_pass_the_authoring_checks_with_their_split_rule(name, capsys):
     from pathlib import Path
 
