@@ -76,6 +76,14 @@ def test_measure_question_quotes_that_numbered_item(sample_engine):
     assert "May 9" not in ans.text
 
 
+def test_a_measure_question_quotes_the_items_sentence_that_answers_after_its_opening(sample_engine):
+    # item 15's third sentence says who drives the chain; only an item's first two were candidates
+    ans = sample_engine.ask("Under measure 15, what should state-owned enterprises and industry leaders do for smaller firms?")
+    assert not ans.refused
+    assert ans.citations[0].text.startswith("Promote the financing and innovative development")
+    assert any(c.text.startswith("Give full play to the role of state-owned enterprises") for c in ans.citations)
+
+
 def test_the_last_measure_is_the_lists_final_item(sample_engine):
     for question in ("What does the last measure say?", "Que dit la dernière mesure ?", "What does the eighteenth measure say?"):
         ans = sample_engine.ask(question)

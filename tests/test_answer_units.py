@@ -146,6 +146,12 @@ def test_a_sentence_ranked_near_the_best_qualifies_under_the_score_floor():
     assert picked == [0, 3, 1]  # 2 ranks 0.18 under the best: still out
 
 
+def test_numbered_items_open_with_their_first_sentence_then_the_rest_by_rank():
+    numbers = [3, 3, 3, 4, 4, None]
+    rank = np.array([0.1, 0.5, 0.9, 0.2, 0.7, 1.0], dtype=np.float32)
+    assert select.item_order([0, 1, 2, 3, 4], numbers, rank) == [0, 3, 2, 4, 1]
+
+
 def test_centring_per_language_lets_the_question_meet_a_sentence_in_another_language():
     e = np.eye(8, dtype=np.float32)
     en, fr = 2 * e[0], 2 * e[1]  # what only says "English" / "French"

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rag.settings import Settings
     from rag.stores.base import StoreView
 
+ITEM_SENTENCES = 5  # of a numbered item: its opening and up to four more (tune: 2 cited 113 of 134, 4 / 5 / 8: 114 / 115 / 114)
 CANDIDATE_FACTOR = 4  # retrieve this many times k passages, at least MIN_CANDIDATES
 MIN_CANDIDATES = 20
 RELATED = 5
@@ -197,7 +198,11 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     if items:
         # "What did measure 9 say?": the numbered item itself, or a refusal when no document has it.
         wanted = {r for r, _ in found}
-        picks = [i for i, r in enumerate(rows) if r in wanted][: s.max_points]
+        # Each item's opening sentence leads ("15. Promote the financing …"), then the items' other
+        # sentences by rank: "according to measure 15, which companies should pull the smaller
+        # firms along?" is answered by its third sentence.
+        picks = select.item_order([i for i, r in enumerate(rows) if r in wanted],
+                                  [sentences[i].number for i in range(len(sentences))], rank)[: s.max_points]
         # The item exists, but "by how many points must banks cut rates under measure 8?" is only
         # answered when the item states a figure, like any other question.
         refused = (not picks or refusal.lacks_asked_quantity(question, [sentences[i].text for i in picks],
@@ -321,7 +326,7 @@ def _item_sentences(state: "StoreView", hits: Sequence[Hit], items: Sequence[int
         doc_chunks = state.chunks_of(doc_id)
         out: list[tuple[int, Chunk]] = []
         for n in items:
-            for r in [r for r in numbered if sent[r].number == n][:2]:  # opening sentence and the next
+            for r in [r for r in numbered if sent[r].number == n][:ITEM_SENTENCES]:
                 x = sent[r]
                 chunk = next((c for c in doc_chunks if c.start <= x.start and x.end <= c.end), None)
                 if chunk is not None:

@@ -114,6 +114,17 @@ def is_byline(text: str) -> bool:
     return bool(_BYLINE.match(text.strip())) and len(text.split()) <= 25
 
 
+def item_order(picks: Sequence[int], numbers: Sequence[int | None], rank: np.ndarray) -> list[int]:
+    """Numbered-item sentences ``picks`` (in document order): each item's first sentence, in the
+    order the items come, then the others best-ranked first."""
+    heads: dict[int | None, int] = {}
+    for i in picks:
+        heads.setdefault(numbers[i], i)
+    opening = list(heads.values())
+    rest = sorted((i for i in picks if i not in opening), key=lambda i: (-float(rank[i]), i))
+    return opening + rest
+
+
 def lead_first(picks: Sequence[int], satisfies: Sequence[bool]) -> list[int]:
     """Move the best pick that states what the question asks for (a figure, a date) to the front."""
     for pos, i in enumerate(picks):
