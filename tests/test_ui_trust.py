@@ -126,10 +126,17 @@ def _ask(page, question: str) -> None:
     expect(bot_messages(page)).to_have_count(before + 1, timeout=90_000)
     wait_for_answer(page)
     expect(page.locator("#question textarea")).to_be_enabled(timeout=90_000)
+    # The new message exists as soon as streaming starts, and the box may be enabled a moment
+    # before it is disabled for the stream: wait for this answer's own sources (a refusal has
+    # none), then for the panel to show them.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     own = bot_messages(page).last.locator(".answer-sources .src-card mark").first
-    if own.count():
-        expect(page.locator("#sources .src-card mark").first).to_have_text(own.text_content().strip(),
-                                                                          timeout=30_000)
+    try:
+        own.wait_for(state="attached", timeout=60_000)
+    except PlaywrightTimeout:
+        return
+    expect(page.locator("#sources .src-card mark").first).to_have_text(own.text_content().strip(), timeout=30_000)
 
 
 def _panel_titles(page) -> list[str]:
