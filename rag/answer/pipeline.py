@@ -202,7 +202,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
         # sentences by rank: "according to measure 15, which companies should pull the smaller
         # firms along?" is answered by its third sentence.
         picks = select.item_order([i for i, r in enumerate(rows) if r in wanted],
-                                  [sentences[i].number for i in range(len(sentences))], rank)[: s.max_points]
+                                  [x.number for x in sentences], rank)[: s.max_points]
         # The item exists, but "by how many points must banks cut rates under measure 8?" is only
         # answered when the item states a figure, like any other question.
         refused = (not picks or refusal.lacks_asked_quantity(question, [sentences[i].text for i in picks],
