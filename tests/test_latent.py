@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from rag.answer.select import latent_bonus
+from rag.answer.select import latent_bonus, other_language_leads
 from rag.embed import Embedder, load_embedder
 from rag.engine import Engine
 from rag.settings import Settings
@@ -69,6 +69,21 @@ def test_latent_terms_are_indexed_and_an_answer_computes_them_for_the_question_o
     assert not answer.refused and "Xiao Yaqing" in answer.citations[0].text
     # one model call for the question's vector, one for its latent terms; none for a sentence
     assert sorted(emb.calls) == [("latent", 1), ("query", 1)]
+
+    # The French sentences rank below the English one that answers: no second model call.
+    emb.calls.clear()
+    answer = eng.ask("What goal did the ministry set for loans to small firms?")
+    assert not answer.refused and "600 billion" in answer.citations[0].text
+    assert emb.calls == [("query", 1)]
+
+
+def test_latent_terms_are_asked_for_only_when_another_language_ranks_at_the_top():
+    rank = np.array([0.9, 0.5, 0.7, 0.95], np.float32)
+    other = [False, True, True, True]
+    assert other_language_leads(rank, other, np.array([True, True, True, True]))
+    assert not other_language_leads(rank, other, np.array([True, True, True, False]))  # the title does not count
+    assert other_language_leads(rank, other, np.array([False, True, True, False]))  # nothing in the question's
+    assert not other_language_leads(rank, [False] * 4, np.ones(4, bool))
 
 
 def test_an_index_of_a_model_without_latent_terms_has_none(sample_engine):

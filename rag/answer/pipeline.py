@@ -159,30 +159,31 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     qterms = content_terms(query, lang)
     other = [c.lang in ("en", "fr") and c.lang != lang for c in chunks]
     scores, cos, cov = select.score_sentences(qvec, vecs, qterms, terms, headings, other_language=other)
-    # A sentence in another language shares no word with the question, so its score is its cosine
-    # alone, on which the document's generic sentences ("On May 27 the ministry held…") beat the one
-    # that answers. The model's latent terms (concepts, in any language) rank such sentences among
-    # themselves; one more model call, for the question, and only when such sentences compete.
-    latent = _latent_overlap(ctx, state, query, rows) if any(other) else None
-    if latent is not None:
-        bonus = select.latent_bonus(latent, [c.lang for c in chunks], other)
-        scores = (scores + bonus).astype(np.float32)
+    # Headings, the document's title and bylines are never points, and never count as evidence.
+    eligible = np.array([not headings[i] and not select.is_label(sentences[i].text, chunks[i].title)
+                         and not select.is_byline(sentences[i].text) for i in range(len(sentences))], dtype=bool)
     # The scores above decide whether the documents answer at all (refusal) and which sentences
     # may be points. A model whose cosines sit in one narrow band ranks those by the sum of that
     # score and the same score on centred vectors (``select.center``), and tells duplicates apart
     # on the centred vectors: its raw cosines call any two sentences of one topic duplicates.
     # A pool of a few sentences has no mean worth removing: it is ranked on the scores alone.
-    rank, distinct, margin = scores, vecs, 0.0
+    rank, distinct, margin, centred = scores, vecs, 0.0, False
     if getattr(ctx.embedder, "center_sentences", False) and len(vecs):
         cq, distinct = select.center(qvec, vecs, [c.lang for c in chunks], lang)
         if len(vecs) >= select.CENTER_POOL:
             rank = scores + select.mix((distinct @ cq).astype(np.float32), cov, headings, other_language=other)
-            margin = select.RANK_MARGIN
-            if latent is not None:
-                rank = rank + bonus
-    # Headings, the document's title and bylines are never points, and never count as evidence.
-    eligible = np.array([not headings[i] and not select.is_label(sentences[i].text, chunks[i].title)
-                         and not select.is_byline(sentences[i].text) for i in range(len(sentences))], dtype=bool)
+            margin, centred = select.RANK_MARGIN, True
+    # A sentence in another language shares no word with the question, so its score is its cosine
+    # alone, on which the document's generic sentences ("On May 27 the ministry held…") beat the one
+    # that answers. The model's latent terms (concepts, in any language) rank such sentences among
+    # themselves: one more model call, for the question, made only when such a sentence ranks at
+    # least as high as the best one in the question's language (``select.other_language_leads``).
+    if select.other_language_leads(rank, other, eligible):
+        latent = _latent_overlap(ctx, state, query, rows)
+        if latent is not None:
+            bonus = select.latent_bonus(latent, [c.lang for c in chunks], other)
+            scores = (scores + bonus).astype(np.float32)
+            rank = (rank + (2 * bonus if centred else bonus)).astype(np.float32)  # centred: once more
     scores = np.where(eligible, scores, -1.0).astype(np.float32) if len(scores) else scores
     rank = np.where(eligible, rank, -9.0).astype(np.float32) if len(rank) else rank
     if len(scores) and eligible.any():
