@@ -154,3 +154,27 @@ def test_the_publication_date_line_is_found_and_an_event_date_is_not():
     assert date_line(iso, "2022-09-23") is None and date_line(iso, None) is None
     event = "Meeting report\nOn 2022-09-22 the Ministry held a meeting on the supply of chips to carmakers.\n"
     assert date_line(event, "2022-09-22") is None  # a sentence that dates an event is not the page's date line
+
+
+def test_a_figure_for_another_period_does_not_answer():
+    s = ("Statistics show that operating income and profits of small and medium-sized industrial enterprises "
+         "increased by 14.6% and 7.5% respectively in the first quarter.")
+    assert refusal.periods("in the second quarter of 2022") == {"quarter": frozenset({2}), "year": frozenset({2022})}
+    asked = "By how much did the operating income of small and medium-sized industrial enterprises grow in the {} quarter?"
+    assert not refusal.lacks_asked_quantity(asked.format("first"), [s])
+    assert refusal.lacks_asked_quantity(asked.format("second"), [s])
+    assert not refusal.lacks_asked_quantity(asked.format("second"), [s.replace(" in the first quarter", "")])
+    assert refusal.lacks_asked_quantity("How much did the funds reach in 2023?", ["The funds reached 5 billion yuan in 2021."])
+    # a sentence in another language is matched on its figure alone, as before
+    assert not refusal.lacks_asked_quantity(asked.format("second"), ["Les bénéfices ont augmenté de 7,5 %."], [False])
+
+
+def test_a_figure_about_something_else_does_not_answer_a_by_how_much_question():
+    s = "Operating income and profits of industrial enterprises increased by 14.6% and 7.5% respectively."
+    assert refusal.measured_terms("By what percentage did industrial value added rise?")[0] == {"industri", "valu", "add"}
+    assert refusal.lacks_asked_quantity("By what percentage did industrial value added rise?", [s])
+    assert not refusal.lacks_asked_quantity("By how much did the profits of industrial enterprises grow?", [s])
+    assert refusal.measured_terms("De combien ont progressé les bénéfices des PME au premier trimestre ?") == (
+        frozenset({"bénéfic", "pme"}), "fr")
+    assert refusal.lacks_asked_quantity("De combien ont progressé les exportations des PME ?",
+                                        ["Les bénéfices des PME ont progressé de 7,5 %."])

@@ -150,6 +150,61 @@ def counted(question: str) -> frozenset[str]:
     return frozenset(out)
 
 
+# The period a figure is for: "in the first quarter", "au deuxième trimestre", "in the first half", "in 2022".
+_ORD = {"first": 1, "1st": 1, "premier": 1, "second": 2, "2nd": 2, "deuxième": 2, "deuxieme": 2, "third": 3,
+        "3rd": 3, "troisième": 3, "troisieme": 3, "fourth": 4, "4th": 4, "quatrième": 4, "quatrieme": 4}
+_PERIOD = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|premier|deuxi[eè]me|second|troisi[eè]me|"
+                     r"quatri[eè]me)\s+(quarter|trimestre|half|semestre)\b|\bq([1-4])\b|\b((?:19|20)\d\d)\b", re.I)
+
+
+def periods(text: str) -> dict[str, frozenset[int]]:
+    """The quarters, halves and years a text names: ``{"quarter": {1}, "year": {2022}}``."""
+    out: dict[str, set[int]] = {}
+    for m in _PERIOD.finditer(text):
+        if m.group(1):
+            kind = "quarter" if m.group(2).lower() in ("quarter", "trimestre") else "half"
+            out.setdefault(kind, set()).add(_ORD[m.group(1).lower()])
+        elif m.group(3):
+            out.setdefault("quarter", set()).add(int(m.group(3)))
+        else:
+            out.setdefault("year", set()).add(int(m.group(4)))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def other_period(question: str, sentence: str) -> bool:
+    """True when the sentence gives its figure for another quarter, half or year than the question
+    asks about: "increased by 14% in the first quarter" does not answer "by how much did it grow in
+    the second quarter?". A sentence that names no period of that kind may still answer."""
+    asked, named = periods(question), periods(sentence)
+    return any(kind in named and not (named[kind] & want) for kind, want in asked.items())
+
+
+# What a "by how much did X grow" question measures: X. A figure about something else ("operating
+# income and profits rose 14%") does not answer "by what percentage did industrial value added rise?".
+_MEASURED = re.compile(
+    r"\bby\s+(?:how\s+much|what\s+(?:percentage|percent|proportion|share|amount))\s+(?:did|does|do|has|have|had|will|"
+    r"would|was|were|is|are)\s+(?P<x>.+?)\s+(?:rise|risen|grow|grown|increase|increased|fall|fallen|drop|dropped|"
+    r"decline|declined|decrease|decreased|expand|expanded|shrink|shrunk|go\s+up|go\s+down)\b"
+    r"|\bde\s+combien\s+(?:a|ont|avait|avaient|va|vont)(?:-t-(?:il|elle|ils|elles))?\s+(?:progress[ée]|augment[ée]|"
+    r"baiss[ée]|diminu[ée]|cr[uû]|recul[ée])\s+(?P<y>.+?)(?=\s+(?:au|en|dans|pendant|depuis|sur|selon|par)\b|\s*[?,.]|$)",
+    re.I,
+)
+MEASURED_SHARE = 0.6  # of the measured thing's content words a sentence stating the figure must hold
+
+
+def measured_terms(question: str) -> tuple[frozenset[str], str]:
+    """Content stems of what a "by how much did X grow?" question measures (X), and the language
+    they are stemmed in; no stems for other questions."""
+    from .terms import content_terms
+
+    m = _MEASURED.search(question)
+    if not m:
+        return frozenset(), "en"
+    lang = "fr" if m.group("y") else "en"
+    x = re.split(r"\b(?:in|during|over|since|according|from|between)\b", m.group("x") or m.group("y"), maxsplit=1)[0]
+    return frozenset(t for t in content_terms(x, lang) if not t.isdigit()), lang
+
+
 def lacks_asked_quantity(question: str, sentences: list[str], same_language: list[bool] | None = None) -> bool:
     """True when the question asks for a quantity and none of the sentences gives one.
 
@@ -163,12 +218,17 @@ def lacks_asked_quantity(question: str, sentences: list[str], same_language: lis
     """
     if not asks_quantity(question):
         return False
+    from .terms import content_terms
+
     nouns = counted(question)
     amount = asks_amount(question)
     rate = asks_rate(question)
+    measured, mlang = measured_terms(question)
     same = same_language if same_language is not None else [True] * len(sentences)
     for s, own in zip(sentences, same):
         if not states_quantity(s) or (amount and not own and not states_amount(s)) or (rate and not states_rate(s)):
+            continue
+        if own and (other_period(question, s) or (measured and len(measured & content_terms(s, mlang)) < MEASURED_SHARE * len(measured))):
             continue
         if not nouns or not own or nouns & {_stem(w) for w in re.findall(r"[^\W\d_][\w-]*", s)}:
             return False
