@@ -178,3 +178,13 @@ def test_a_figure_about_something_else_does_not_answer_a_by_how_much_question():
         frozenset({"bénéfic", "pme"}), "fr")
     assert refusal.lacks_asked_quantity("De combien ont progressé les exportations des PME ?",
                                         ["Les bénéfices des PME ont progressé de 7,5 %."])
+
+
+def test_the_attribution_phrase_is_not_what_is_asked():
+    assert intent.without_attribution("What must be strengthened to follow SMEs, according to Xiao Yaqing?") == (
+        "What must be strengthened to follow SMEs?")
+    assert intent.without_attribution("Selon la conférence, qu'est-ce qui fait avancer l'économie ?") == (
+        "qu'est-ce qui fait avancer l'économie ?")
+    assert intent.without_attribution("Quels « champions » les PME doivent-elles devenir selon le ministre ?") == (
+        "Quels « champions » les PME doivent-elles devenir?")
+    assert intent.without_attribution("According to Xiao Yaqing?") == "According to Xiao Yaqing?"  # nothing left

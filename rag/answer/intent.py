@@ -181,3 +181,15 @@ def key_names(question: str) -> tuple[str, ...]:
                 out.append(" ".join(run))
             run = []
     return tuple(out)
+
+
+# "…, according to the minister?", "selon Xiao Yaqing", "d'après la conférence": who said it, not what.
+_ATTRIBUTION = re.compile(
+    r"[,;]?\s*\b(?:according\s+to|as\s+(?:stated|said|announced)\s+(?:by|at|in)|selon|d['’]apr[eè]s)\s+[^,;?!.]*", re.I)
+
+
+def without_attribution(question: str) -> str:
+    """The question without its attribution phrase ("according to the minister", "selon Xiao
+    Yaqing"), or the question itself when nothing else would be left."""
+    rest = _ATTRIBUTION.sub("", question).strip(" ,;")
+    return rest if len(rest.split()) >= 3 else question

@@ -270,7 +270,9 @@ def _latent_overlap(ctx: AnswerContext, state: "StoreView", query: str, rows: Se
     stored = state.sentence_latent(rows)
     if stored is None:
         return None
-    q_ids, q_weights = ctx.embedder.latent_terms([query.strip()], urgent=True)
+    # "…, selon Xiao Yaqing ?": the name is in most sentences of the speech and would lead the
+    # overlap; the latent terms are those of what is asked.
+    q_ids, q_weights = ctx.embedder.latent_terms([intent.without_attribution(query.strip())], urgent=True)
     q = np.zeros(dim + 1, np.float32)  # the last slot holds the padding id -1
     keep = q_ids[0] >= 0
     q[q_ids[0][keep].astype(np.int64)] = q_weights[0][keep]
