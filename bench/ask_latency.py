@@ -8,9 +8,11 @@ in releases that had one, the per-chunk sentence cache), then times
 ``--against REV`` also times the release at git revision REV, in a
 subprocess over an exported copy of that tree, on the same machine in the
 same run, and prints the ratio: absolute milliseconds move with the machine's
-load, the ratio much less.
+load, the ratio much less. The two trees take turns ``--repeat`` times (each
+indexes the sample once) and each one's median is compared: on a shared
+machine one run of a tree was seen 30% off its next.
 
-    .venv/bin/python bench/ask_latency.py [--rounds 3] [--index-dir DIR] [--against 765af2a] [--model NAME]
+    .venv/bin/python bench/ask_latency.py [--rounds 3] [--index-dir DIR] [--against 765af2a [--repeat 3]] [--model NAME]
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def main() -> int:
     ap.add_argument("--set", default="eval/sets/miit.jsonl")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--against", metavar="REV", help="also time the release at this git revision; print the ratio")
+    ap.add_argument("--repeat", type=int, default=3, help="with --against: alternate the two trees this many times "
+                    "and report each one's median (the machine's load drifts between runs)")
     ap.add_argument("--model", help="embedding model (default: the tree's own default; this tree's auto picks "
                     "multilingual-e5 for the English and French sample)")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
@@ -54,7 +58,7 @@ def main() -> int:
     tmp = tempfile.TemporaryDirectory()
     index_dir = args.index_dir or str(Path(tmp.name) / "index")
     eng = Engine(Settings(index_dir=index_dir, **({"model": args.model} if args.model else {})))
-    if not args.index_dir:
+    if not (Path(index_dir) / "CURRENT").exists():  # a new folder: index the sample into it
         eng.index([SAMPLE_CORPUS])
     questions = [json.loads(line)["question"] for line in open(args.set, encoding="utf-8") if line.strip()]
     t = time.perf_counter()
@@ -92,31 +96,39 @@ def main() -> int:
     return 0
 
 
-def _measure(tree: Path, args: argparse.Namespace) -> dict[str, float]:
+def _measure(tree: Path, args: argparse.Namespace, index_dir: Path) -> dict[str, float]:
     import subprocess
 
     env = {**os.environ, "RAG_BENCH_TREE": str(tree), "PYTHONPATH": str(tree)}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--json", "--rounds", str(args.rounds),
-           "--set", str(Path(args.set).resolve())] + (["--model", args.model] if args.model else [])
+           "--set", str(Path(args.set).resolve()), "--index-dir", str(index_dir)] + (
+               ["--model", args.model] if args.model else [])
     out = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _compare(args: argparse.Namespace) -> int:
-    """Time this tree and ``args.against`` one after the other, in fresh processes."""
+    """Time this tree and ``args.against`` in turn, ``args.repeat`` times, in fresh processes (each tree
+    indexes the sample once, into its own folder); print each one's median and their ratio."""
     import subprocess
 
+    keys = ("ask_p50", "ask_p95", "search_p50", "search_p95")
+    runs: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "baseline"
         base.mkdir()
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against], capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
-        before = _measure(base, args)
-        now = _measure(ROOT, args)
-    print(f"{'':18}{args.against:>12}{'this tree':>12}{'ratio':>8}")
-    for key in ("ask_p50", "ask_p95", "search_p50", "search_p95"):
-        print(f"{key + ' ms':18}{before[key]:12.1f}{now[key]:12.1f}{now[key] / before[key]:8.2f}")
-    print(f"{'first pass s':18}{before['cold_s']:12.2f}{now['cold_s']:12.2f}{now['cold_s'] / before['cold_s']:8.2f}")
+        trees = {"before": base, "now": ROOT}
+        for i in range(max(1, args.repeat)):
+            for side in (("before", "now") if i % 2 == 0 else ("now", "before")):  # neither always goes first
+                runs[side].append(_measure(trees[side], args, Path(tmp) / f"index-{side}"))
+    med = {side: {k: statistics.median(r[k] for r in rs) for k in keys} for side, rs in runs.items()}
+    print(f"{'':18}{args.against:>12}{'this tree':>12}{'ratio':>8}   per-run ratios ({len(runs['now'])} runs, medians shown)")
+    for key in keys:
+        ratios = " ".join(f"{n[key] / b[key]:.2f}" for b, n in zip(runs["before"], runs["now"]))
+        print(f"{key + ' ms':18}{med['before'][key]:12.1f}{med['now'][key]:12.1f}"
+              f"{med['now'][key] / med['before'][key]:8.2f}   {ratios}")
     return 0
 
 
