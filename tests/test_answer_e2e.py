@@ -138,3 +138,25 @@ def test_when_was_it_published_quotes_the_pages_date_line(writable_engine, tmp_p
     assert "2024-03-05" in first.text and doc.text[first.start:first.end] == first.text
     other = writable_engine.ask("How deep was the harbour channel dredged?")
     assert "14 metres" in other.citations[0].text  # only publication questions quote the date line
+
+
+
+def test_a_question_the_document_asks_is_never_a_point(real_embedder, tmp_path):
+    # A document's own question ("How to further help small and medium-sized enterprises get out of
+    # trouble?") introduces what follows; it is the sentence most like any question, and led answers.
+    from rag.engine import Engine
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "loans.txt").write_text(
+        "Loan rules for small firms\n\nThe ministry published its loan rules on Monday. "
+        "How can small firms get loans more easily? "
+        "Banks will cut their fees for small firms and approve their loans within three days. "
+        "The rules take effect next month.\n", encoding="utf-8")
+    eng = Engine(Settings(index_dir=str(tmp_path / "idx")), embedder=real_embedder)
+    eng.index([docs])
+    a = eng.ask("How can small firms get loans more easily?")
+    assert not a.refused
+    assert not any(c.text.rstrip().endswith("?") for c in a.citations)
+    assert a.citations[0].text.startswith("Banks will cut their fees")

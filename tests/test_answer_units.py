@@ -360,3 +360,11 @@ def test_a_sentence_in_another_language_is_judged_on_the_same_scale_for_refusal(
     lifted = ask(0.03)
     assert abs(lifted.evidence.best_cosine - 0.83) < 1e-6 and not lifted.refused
     assert ask(0.0).refused  # the same sentence on the raw scale falls under 0.82
+
+
+def test_a_sentence_that_asks_is_recognised_and_mojibake_marks_are_not_questions():
+    assert select.is_question("How to further help small and medium-sized enterprises get out of trouble?")
+    assert select.is_question("Comment aider davantage les PME à sortir de leurs difficultés ?")
+    assert not select.is_question("Xu Xiaolan explained that the first one? 1? It is a series of measures.")
+    assert not select.is_question("What is more, the ministry will act.")
+    assert not select.is_question("The ministry asked one thing: how?")

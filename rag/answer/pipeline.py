@@ -161,7 +161,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     scores, cos, cov = select.score_sentences(qvec, vecs, qterms, terms, headings, other_language=other)
     # Headings, the document's title and bylines are never points, and never count as evidence.
     eligible = np.array([not headings[i] and not select.is_label(sentences[i].text, chunks[i].title)
-                         and not select.is_byline(sentences[i].text) for i in range(len(sentences))], dtype=bool)
+                         and not select.is_byline(sentences[i].text) and not select.is_question(sentences[i].text)
+                         for i in range(len(sentences))], dtype=bool)
     # The scores above decide whether the documents answer at all (refusal) and which sentences
     # may be points. A model whose cosines sit in one narrow band ranks those by the sum of that
     # score and the same score on centred vectors (``select.center``), and tells duplicates apart

@@ -61,6 +61,17 @@ def is_heading(text: str) -> bool:
     return len(t.split()) <= 12 and not t.endswith((".", "!", "?", ";", "。", "»", "\"", "”"))
 
 
+_ASKS = re.compile(
+    r"^\W*(?:how|what|why|when|where|which|who|whom|whose|is|are|do|does|did|can|could|should|will|would|"
+    r"comment|pourquoi|quand|o[uù]|quel(?:le)?s?|qui|que|qu['’]est-ce|combien|est-ce)\b[^?]*\?[\s\"”»]*$", re.I)
+
+
+def is_question(text: str) -> bool:
+    """A sentence of the document that asks ("How to further help small and medium-sized enterprises
+    get out of trouble?"): it introduces what follows and answers nothing."""
+    return bool(_ASKS.match(text.strip()))
+
+
 _NOT_ALNUM = re.compile(r"[\W_]+")  # runs of characters that are not letters or digits
 
 
