@@ -59,13 +59,14 @@ run: setup index
 # dense 0.729; recall@10 >= 0.874, citation accuracy >= 0.818, evidence coverage >= 0.787,
 # answer-contains >= 0.833, refusal precision and recall >= 0.933 (bm25; hybrid and dense: recall 1.000,
 # every unanswerable refused, and precision 0.938 since the money rule refuses one answerable question) (README, "Evaluation").
-# Lead accuracy (the first point holds the evidence), measured hybrid 0.773 on the 66 answerable (0.727 before the
-# latent call was made only when another language leads, 139b2db): two questions of slack.
+# Lead accuracy (the first point holds the evidence), measured hybrid 0.788 on the 66 answerable (0.727 before the
+# latent call was made only when another language leads, 139b2db, and questions were never points, ae6e408):
+# two questions of slack.
 EVAL_GATE := --fail-under hybrid:hit@5=0.92 --fail-under hybrid:ndcg@10=0.83 --fail-under hybrid:mrr@10=0.83 \
 	--fail-under bm25:ndcg@10=0.72 --fail-under dense:ndcg@10=0.70 --fail-under recall@10=0.85 \
 	--fail-under citation_accuracy=0.79 --fail-under evidence_coverage=0.76 --fail-under answer_contains=0.80 \
 	--fail-under refusal_precision=0.82 --fail-under refusal_recall=0.70 --fail-under hybrid:refusal_recall=0.93 \
-	--fail-under hybrid:lead_accuracy=0.74
+	--fail-under hybrid:lead_accuracy=0.75
 # The cross-lingual set's tune part (13 questions, measured hybrid CiteAcc 0.909 with latent terms,
 # refusal recall 1.0 of its 2 near misses, nDCG@10 0.691): one question of slack, so a change that
 # loses cross-lingual answers fails, and one that loses the French passage in search.
