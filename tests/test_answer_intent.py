@@ -172,12 +172,23 @@ def test_a_figure_for_another_period_does_not_answer():
 def test_a_figure_about_something_else_does_not_answer_a_by_how_much_question():
     s = "Operating income and profits of industrial enterprises increased by 14.6% and 7.5% respectively."
     assert refusal.measured_terms("By what percentage did industrial value added rise?")[0] == {"industri", "valu", "add"}
-    assert refusal.lacks_asked_quantity("By what percentage did industrial value added rise?", [s])
-    assert not refusal.lacks_asked_quantity("By how much did the profits of industrial enterprises grow?", [s])
+    pool = [s, "Industrial value added is the first indicator the notice watches."]
+    assert refusal.lacks_asked_quantity("By what percentage did industrial value added rise?", [s], pool=pool)
+    assert not refusal.lacks_asked_quantity("By how much did the profits of industrial enterprises grow?", [s], pool=pool)
+    # words no passage uses may be the asker's own ("revenue" for "operating income"): they judge nothing;
+    # the words the passages use count by their rarity ("SMEs" is everywhere, "profits" and "exports" are not)
+    pool = [s.replace("industrial enterprises", "SMEs"), "The ministry will help SMEs in every province.",
+            "SMEs will get loans.", "Exports of SMEs held up."]
+    assert not refusal.lacks_asked_quantity("By how much did the revenue of industrial enterprises rise?", [s], pool=pool)
+    assert not refusal.lacks_asked_quantity("By how much did the profits of SMEs grow?", pool[:1], pool=pool)
+    assert refusal.lacks_asked_quantity("By how much did the exports of SMEs grow?", pool[:1], pool=pool)
     assert refusal.measured_terms("De combien ont progressé les bénéfices des PME au premier trimestre ?") == (
         frozenset({"bénéfic", "pme"}), "fr")
     assert refusal.lacks_asked_quantity("De combien ont progressé les exportations des PME ?",
-                                        ["Les bénéfices des PME ont progressé de 7,5 %."])
+                                        ["Les bénéfices des PME ont progressé de 7,5 %."],
+                                        pool=["Les bénéfices des PME ont progressé de 7,5 %.",
+                                              "Les exportations des PME restent fragiles.",
+                                              "Les PME recevront des prêts.", "Le ministère aide les PME."])
 
 
 def test_the_attribution_phrase_is_not_what_is_asked():
@@ -188,3 +199,10 @@ def test_the_attribution_phrase_is_not_what_is_asked():
     assert intent.without_attribution("Quels « champions » les PME doivent-elles devenir selon le ministre ?") == (
         "Quels « champions » les PME doivent-elles devenir?")
     assert intent.without_attribution("According to Xiao Yaqing?") == "According to Xiao Yaqing?"  # nothing left
+
+
+def test_digits_left_by_scraping_state_no_quantity():
+    garbled = "1On February 5th, the Ministry, together with the 1 1 department, issued a notice on cooperation."
+    assert not refusal.states_quantity(garbled)
+    assert refusal.lacks_asked_quantity("How many cities will the ministry choose?", [garbled])
+    assert refusal.states_quantity("The ministry issued 20 measures.") and refusal.states_quantity("It rose 1.5 points.")

@@ -208,7 +208,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
         # The item exists, but "by how many points must banks cut rates under measure 8?" is only
         # answered when the item states a figure, like any other question.
         refused = (not picks or refusal.lacks_asked_quantity(question, [sentences[i].text for i in picks],
-                                                             [not other[i] for i in picks])
+                                                             [not other[i] for i in picks], [x.text for x in sentences])
                    or refusal.misses_key_facts(question, [x.text for x in sentences]))
     else:
         min_score, refuse_below = ctx.thresholds()
@@ -218,7 +218,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                                 min_score, s.dedup_threshold, order=rank, rank_margin=margin)
             picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
             texts = [sentences[i].text for i in picks]
-            refused = (not picks or refusal.lacks_asked_quantity(question, texts, [not other[i] for i in picks])
+            refused = (not picks or refusal.lacks_asked_quantity(question, texts, [not other[i] for i in picks],
+                                                                 [x.text for x in sentences])
                        or refusal.misses_key_facts(question, [x.text for x in sentences]))
             if not refused and refusal.asks_quantity(question):
                 states = refusal.states_amount if refusal.asks_amount(question) else refusal.states_quantity

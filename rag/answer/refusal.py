@@ -65,6 +65,11 @@ _QUANTITY_A = re.compile(
 _QUOTED = re.compile(r"[\"“«]([^\"“”«»]{3,80})[\"”»]")
 
 
+# Digits that scraping left in place of other characters count nothing: glued to the next word
+# ("1On February 5th") or in a run of lone digits ("together with the 1 1 department", "? 1? It is").
+_GARBLED = re.compile(r"\b\d+(?=[A-Z][a-z])|(?<![\w.,])\d(?:[\s?]+\d)+(?![\w.,%])")
+
+
 def _not_counting(sentence: str) -> str:
     """The sentence without what has digits or number words but counts nothing: quoted names in
     title case ("Ten Thousands of People Help Ten Thousand Enterprises") and days of the month
@@ -74,7 +79,7 @@ def _not_counting(sentence: str) -> str:
         long = [w for w in words if len(w) > 3]
         named = len(words) >= 2 and bool(long) and all(w[0].isupper() or w[0].isdigit() for w in long)
         return " " if named else m.group(0)
-    return DAY_OF_MONTH.sub(" ", _QUOTED.sub(drop, sentence))
+    return _GARBLED.sub(" ", DAY_OF_MONTH.sub(" ", _QUOTED.sub(drop, sentence)))
 
 
 def asks_quantity(question: str) -> bool:
@@ -189,7 +194,7 @@ _MEASURED = re.compile(
     r"baiss[ée]|diminu[ée]|cr[uû]|recul[ée])\s+(?P<y>.+?)(?=\s+(?:au|en|dans|pendant|depuis|sur|selon|par)\b|\s*[?,.]|$)",
     re.I,
 )
-MEASURED_SHARE = 0.6  # of the measured thing's content words a sentence stating the figure must hold
+MEASURED_SHARE = 0.5  # rarity-weighted share of the measured thing's words (those the passages use) a stating sentence holds
 
 
 def measured_terms(question: str) -> tuple[frozenset[str], str]:
@@ -205,7 +210,8 @@ def measured_terms(question: str) -> tuple[frozenset[str], str]:
     return frozenset(t for t in content_terms(x, lang) if not t.isdigit()), lang
 
 
-def lacks_asked_quantity(question: str, sentences: list[str], same_language: list[bool] | None = None) -> bool:
+def lacks_asked_quantity(question: str, sentences: list[str], same_language: list[bool] | None = None,
+                         pool: Sequence[str] | None = None) -> bool:
     """True when the question asks for a quantity and none of the sentences gives one.
 
     A count question ("how many yuan…", "combien d'entreprises…") is answered only by a
@@ -215,6 +221,13 @@ def lacks_asked_quantity(question: str, sentences: list[str], same_language: lis
     words, so a number there is enough, as for any other quantity question; for a question
     about money or a share, a figure with its unit ("600 milliards de yuans", "6,5 %"), not
     "les six stabilisations".
+
+    A "by how much did X grow?" question is answered only by a sentence that holds at least
+    half of X's content words, each weighted by its rarity among the sentences of ``pool`` (the
+    candidates; default ``sentences``): "profits of SMEs" is answered by the sentence on profits
+    of small firms, "exports of SMEs" is not, since "SMEs" is in every other sentence. A word no
+    passage uses ("revenue" where the documents say "operating income") may be the asker's own,
+    and judges nothing.
     """
     if not asks_quantity(question):
         return False
@@ -224,11 +237,18 @@ def lacks_asked_quantity(question: str, sentences: list[str], same_language: lis
     amount = asks_amount(question)
     rate = asks_rate(question)
     measured, mlang = measured_terms(question)
+    idf: dict[str, float] = {}
+    if measured:
+        from .select import idf_weights
+
+        idf = idf_weights([content_terms(x, mlang) for x in (sentences if pool is None else pool)])
+        measured = measured & idf.keys()  # the words some passage uses
     same = same_language if same_language is not None else [True] * len(sentences)
     for s, own in zip(sentences, same):
         if not states_quantity(s) or (amount and not own and not states_amount(s)) or (rate and not states_rate(s)):
             continue
-        if own and (other_period(question, s) or (measured and len(measured & content_terms(s, mlang)) < MEASURED_SHARE * len(measured))):
+        if own and (other_period(question, s) or (measured and sum(idf[t] for t in measured & content_terms(s, mlang))
+                                                   < MEASURED_SHARE * sum(idf[t] for t in measured))):
             continue
         if not nouns or not own or nouns & {_stem(w) for w in re.findall(r"[^\W\d_][\w-]*", s)}:
             return False
