@@ -165,8 +165,11 @@ def test_a_figure_for_another_period_does_not_answer():
     assert refusal.lacks_asked_quantity(asked.format("second"), [s])
     assert not refusal.lacks_asked_quantity(asked.format("second"), [s.replace(" in the first quarter", "")])
     assert refusal.lacks_asked_quantity("How much did the funds reach in 2023?", ["The funds reached 5 billion yuan in 2021."])
-    # a sentence in another language is matched on its figure alone, as before
+    # a sentence in another language is matched on its figure and its period: quarters read alike in both
     assert not refusal.lacks_asked_quantity(asked.format("second"), ["Les bénéfices ont augmenté de 7,5 %."], [False])
+    assert refusal.lacks_asked_quantity(asked.format("second"), ["Les bénéfices ont augmenté de 7,5 % au premier "
+                                                                 "trimestre."], [False])
+    assert refusal.lacks_asked_quantity("De combien ont progressé les bénéfices au deuxième trimestre ?", [s], [False])
 
 
 def test_a_figure_about_something_else_does_not_answer_a_by_how_much_question():
