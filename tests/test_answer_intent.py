@@ -209,3 +209,10 @@ def test_digits_left_by_scraping_state_no_quantity():
     assert not refusal.states_quantity(garbled)
     assert refusal.lacks_asked_quantity("How many cities will the ministry choose?", [garbled])
     assert refusal.states_quantity("The ministry issued 20 measures.") and refusal.states_quantity("It rose 1.5 points.")
+
+
+def test_a_number_glued_to_letters_is_a_name_not_a_quantity():
+    s = "Accelerate the deployment of 5G and industrial interconnection applications."
+    assert not refusal.states_quantity(s) and not refusal.states_quantity("The G20 summit opened.")
+    assert refusal.lacks_asked_quantity("How much did the ministry spend on 5G?", [s])
+    assert refusal.states_quantity("They built 3 factories and 5G stations.")

@@ -54,12 +54,13 @@ _NUMBER_WORDS = (
     "hundred|thousand|million|billion|trillion|dozen|half|double|"
     "un|une|deux|trois|quatre|cinq|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent|mille|milliard|milliards"
 )
+# A number glued to letters names something ("5G", "G20", "3D"): it counts nothing.
 # Alone, "one", "un" and "une" are articles and pronouns far more often than counts ("one company,
 # one policy", "une réunion"): only with a unit ("un million d'euros", _AMOUNT_A) do they state one.
 _COUNT_WORDS = "|".join(w for w in _NUMBER_WORDS.split("|") if w not in ("one", "un", "une"))
 _QUANTITY_A = re.compile(
     rf"(\d+(?:[.,]\s?\d+)?\s*(%|percent|pour\s*cent|yuan|billion|million|trillion|times)|"
-    rf"(?<![\d/-])(?!(19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\d/-])|\b({_COUNT_WORDS})\b)",
+    rf"(?<![\w/-])(?!(19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\d/-]|[^\W\d_])|\b({_COUNT_WORDS})\b)",
     re.I,
 )
 _QUOTED = re.compile(r"[\"“«]([^\"“”«»]{3,80})[\"”»]")
