@@ -216,3 +216,12 @@ def test_a_number_glued_to_letters_is_a_name_not_a_quantity():
     assert not refusal.states_quantity(s) and not refusal.states_quantity("The G20 summit opened.")
     assert refusal.lacks_asked_quantity("How much did the ministry spend on 5G?", [s])
     assert refusal.states_quantity("They built 3 factories and 5G stations.")
+
+
+def test_a_rate_question_is_answered_by_the_rate_of_what_it_asks():
+    s = "Operating income and profits of small firms increased by 14.6% and 7.5% respectively."
+    pool = [s, "Banks should cut the interest rate on loans to small firms.", "Small firms will get loans."]
+    assert refusal.measured_terms("What is the growth rate of profits of SMEs in the first quarter?")[0] == {"profit", "smes"}
+    assert refusal.measured_terms("Quel est le taux de chômage des jeunes en Chine ?") == (frozenset({"chômag", "jeun"}), "fr")
+    assert refusal.lacks_asked_quantity("What is the interest rate cut for small firms?", [s], pool=pool)
+    assert not refusal.lacks_asked_quantity("What was the growth rate of profits of small firms?", [s], pool=pool)

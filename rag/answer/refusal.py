@@ -195,6 +195,17 @@ _MEASURED = re.compile(
     r"baiss[ée]|diminu[ée]|cr[uû]|recul[ée])\s+(?P<y>.+?)(?=\s+(?:au|en|dans|pendant|depuis|sur|selon|par)\b|\s*[?,.]|$)",
     re.I,
 )
+# "What is the interest rate cut for small firms?", "what was the growth rate of profits of SMEs?",
+# "quel est le taux de chômage des jeunes ?": the rate of what (the words around "rate", less the
+# words that only say it is a rate).
+_MEASURED_RATE = re.compile(
+    r"\bwhat\s+(?:is|was|are|were|will\s+be)\s+(?:the\s+)?(?P<a>[^?]*?)\b(?:rate|rates|percentage|share|proportion|ratio)"
+    r"\b(?P<b>[^?]*)"
+    r"|\bquel(?:le)?s?\s+(?:est|était|sont|étaient|sera)\s+(?:le|la|les|l['’])\s*(?:taux|pourcentage|part|proportion)"
+    r"\b(?P<c>[^?]*)",
+    re.I,
+)
+_RATE_WORDS = "rate rates growth percentage percent share proportion ratio taux pourcentage part croissance"
 MEASURED_SHARE = 0.5  # rarity-weighted share of the measured thing's words (those the passages use) a stating sentence holds
 
 
@@ -203,12 +214,20 @@ def measured_terms(question: str) -> tuple[frozenset[str], str]:
     they are stemmed in; no stems for other questions."""
     from .terms import content_terms
 
+    cut = r"\b(?:in|during|over|since|according|from|between|en|au|dans|pendant|depuis|selon)\b"
     m = _MEASURED.search(question)
-    if not m:
-        return frozenset(), "en"
-    lang = "fr" if m.group("y") else "en"
-    x = re.split(r"\b(?:in|during|over|since|according|from|between)\b", m.group("x") or m.group("y"), maxsplit=1)[0]
-    return frozenset(t for t in content_terms(x, lang) if not t.isdigit()), lang
+    if m:
+        lang = "fr" if m.group("y") else "en"
+        x = re.split(cut, m.group("x") or m.group("y"), maxsplit=1)[0]
+        generic: frozenset[str] = frozenset()
+    else:
+        m = _MEASURED_RATE.search(question)
+        if not m:
+            return frozenset(), "en"
+        lang = "fr" if m.group("c") is not None else "en"
+        x = " ".join(re.split(cut, part, maxsplit=1)[0] for part in (m.group("a") or "", m.group("b") or m.group("c") or ""))
+        generic = content_terms(_RATE_WORDS, lang)
+    return frozenset(t for t in content_terms(x, lang) - generic if not t.isdigit()), lang
 
 
 def lacks_asked_quantity(question: str, sentences: list[str], same_language: list[bool] | None = None,
