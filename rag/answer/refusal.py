@@ -12,8 +12,8 @@ measured error rates are recorded in that script's docstring.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
+from typing import Sequence
 
 from .intent import DAY_OF_MONTH
 
@@ -210,8 +210,9 @@ MEASURED_SHARE = 0.5  # rarity-weighted share of the measured thing's words (tho
 
 
 def measured_terms(question: str) -> tuple[frozenset[str], str]:
-    """Content stems of what a "by how much did X grow?" question measures (X), and the language
-    they are stemmed in; no stems for other questions."""
+    """Content stems of what a "by how much did X grow?" or "what is the X rate (of Y)?" question
+    measures (X, or X and Y less the words that only say it is a rate), and the language they are
+    stemmed in; no stems for other questions."""
     from .terms import content_terms
 
     cut = r"\b(?:in|during|over|since|according|from|between|en|au|dans|pendant|depuis|selon)\b"
