@@ -159,7 +159,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     qterms = content_terms(query, lang)
     other = [c.lang in ("en", "fr") and c.lang != lang for c in chunks]
     scores, cos, cov = select.score_sentences(qvec, vecs, qterms, terms, headings, other_language=other)
-    # Headings, the document's title and bylines are never points, and never count as evidence.
+    # Headings, the document's title, bylines and the document's own questions are never points,
+    # and never count as evidence.
     eligible = np.array([not headings[i] and not select.is_label(sentences[i].text, chunks[i].title)
                          and not select.is_byline(sentences[i].text) and not select.is_question(sentences[i].text)
                          for i in range(len(sentences))], dtype=bool)
@@ -197,6 +198,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     else:
         ev = refusal.Evidence(0.0, 0.0, 0.0)
     picks: list[int] = []
+    pool = [x.text for x in sentences]  # what the refusal checks read beside the chosen sentences
     if items:
         # "What did measure 9 say?": the numbered item itself, or a refusal when no document has it.
         wanted = {r for r, _ in found}
@@ -208,8 +210,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
         # The item exists, but "by how many points must banks cut rates under measure 8?" is only
         # answered when the item states a figure, like any other question.
         refused = (not picks or refusal.lacks_asked_quantity(question, [sentences[i].text for i in picks],
-                                                             [not other[i] for i in picks], [x.text for x in sentences])
-                   or refusal.misses_key_facts(question, [x.text for x in sentences]))
+                                                             [not other[i] for i in picks], pool)
+                   or refusal.misses_key_facts(question, pool))
     else:
         min_score, refuse_below = ctx.thresholds()
         refused = refusal.should_refuse(ev, refuse_below, getattr(ctx.embedder, "refuse_on", "score"))
@@ -219,8 +221,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
             picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
             texts = [sentences[i].text for i in picks]
             refused = (not picks or refusal.lacks_asked_quantity(question, texts, [not other[i] for i in picks],
-                                                                 [x.text for x in sentences])
-                       or refusal.misses_key_facts(question, [x.text for x in sentences]))
+                                                                 pool)
+                       or refusal.misses_key_facts(question, pool))
             if not refused and refusal.asks_quantity(question):
                 states = refusal.states_amount if refusal.asks_amount(question) else refusal.states_quantity
                 picks = select.lead_first(picks, [states(x) for x in texts])

@@ -264,14 +264,15 @@ def lacks_asked_quantity(question: str, sentences: list[str], same_language: lis
 
         idf = idf_weights([content_terms(x, mlang) for x in (sentences if pool is None else pool)])
         measured = measured & idf.keys()  # the words some passage uses
+    needed = MEASURED_SHARE * sum(idf[t] for t in measured)
     same = same_language if same_language is not None else [True] * len(sentences)
     for s, own in zip(sentences, same):
         if not states_quantity(s) or (amount and not own and not states_amount(s)) or (rate and not states_rate(s)):
             continue
         # Quarters, halves and years read alike in English and French ("premier trimestre"):
         # a figure for another period answers in neither language.
-        if other_period(question, s) or (own and measured and sum(idf[t] for t in measured & content_terms(s, mlang))
-                                         < MEASURED_SHARE * sum(idf[t] for t in measured)):
+        if other_period(question, s) or (own and measured
+                                         and sum(idf[t] for t in measured & content_terms(s, mlang)) < needed):
             continue
         if not nouns or not own or nouns & {_stem(w) for w in re.findall(r"[^\W\d_][\w-]*", s)}:
             return False

@@ -232,10 +232,10 @@ def other_language_leads(rank: np.ndarray, other_language: Sequence[bool], eligi
     lead 91 / 91 / 90) and saves the question's second model call on the rest (a third of the
     questions that mix languages on the sample set).
     """
-    other = np.asarray(other_language, dtype=bool) & np.asarray(eligible, dtype=bool)
+    lang_other, ok = np.asarray(other_language, dtype=bool), np.asarray(eligible, dtype=bool)
+    other, own = lang_other & ok, ~lang_other & ok
     if not other.any():
         return False
-    own = ~np.asarray(other_language, dtype=bool) & np.asarray(eligible, dtype=bool)
     return not own.any() or float(rank[other].max()) >= float(rank[own].max())
 
 
