@@ -209,6 +209,10 @@ def test_digits_left_by_scraping_state_no_quantity():
     assert not refusal.states_quantity(garbled)
     assert refusal.lacks_asked_quantity("How many cities will the ministry choose?", [garbled])
     assert refusal.states_quantity("The ministry issued 20 measures.") and refusal.states_quantity("It rose 1.5 points.")
+    # a quotation mark scraped into "?" around a list label: "the first "1" is ..."
+    assert not refusal.states_quantity("Xu Xiaolan explained that the first one? 1? It is a series of measures.")
+    assert not refusal.states_quantity("The second one? 1? Is it necessary to improve a system?")
+    assert refusal.states_quantity("Was it enough? 3 of them said no.")
 
 
 def test_a_number_glued_to_letters_is_a_name_not_a_quantity():

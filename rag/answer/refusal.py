@@ -67,8 +67,9 @@ _QUOTED = re.compile(r"[\"“«]([^\"“”«»]{3,80})[\"”»]")
 
 
 # Digits that scraping left in place of other characters count nothing: glued to the next word
-# ("1On February 5th") or in a run of lone digits ("together with the 1 1 department", "? 1? It is").
-_GARBLED = re.compile(r"\b\d+(?=[A-Z][a-z])|(?<![\w.,])\d(?:[\s?]+\d)+(?![\w.,%])")
+# ("1On February 5th"), in a run of lone digits ("together with the 1 1 department") or a lone
+# digit between the "?" marks scraping left for quotation marks ("the first one? 1? It is").
+_GARBLED = re.compile(r"\b\d+(?=[A-Z][a-z])|(?<![\w.,])\d(?:[\s?]+\d)+(?![\w.,%])|(?<=\?)\s*\d\s*(?=\?)")
 
 
 def _not_counting(sentence: str) -> str:
