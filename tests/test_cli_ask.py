@@ -74,6 +74,18 @@ def test_human_output_lists_numbered_sources(capsys, sample_index_dir):
     assert "Sources:" in out and "  [1] " in out and "[1]" in out.split("Sources:")[0]
 
 
+def test_the_words_around_a_french_answer_are_french():
+    from rag.cli.ask_cmd import _human
+    from rag.types import Answer, Chunk, Hit
+
+    chunk = Chunk(id="d1#0", doc_id="d1", text="Le 27 mai.", start=0, end=10, title="T", source="t.txt",
+                  lang="fr", date="--05-27")
+    out = _human(Answer(question="Quoi ?", query="Quoi ? mai", text="Les documents ne le disent pas.", refused=True,
+                        related=(Hit(chunk=chunk, score=0.1, retriever="hybrid", rank=1),), lang="fr"))
+    assert "(recherche : Quoi ? mai)" in out and "Passages liés (pas des citations) :" in out
+    assert "Related" not in out and "27 mai (année non précisée)" in out
+
+
 @pytest.mark.parametrize("command", ["ask", "search"])
 def test_too_long_question_fails_with_one_line_before_touching_the_index(capsys, tmp_path, command):
     assert main([command, "why " * 1000, "--index-dir", str(tmp_path / "none")]) == 2

@@ -104,3 +104,15 @@ def test_refusal_says_it_once_and_lists_each_related_document_once():
     visible = md.split('<div class="answer-sources">')[0]
     assert visible.count("don't say") == 1 and "Not found" not in visible
     assert visible.count("A long title") == 1 and "27 May \\(year not stated\\)" in visible
+
+
+def test_the_words_around_a_french_answer_are_french():
+    from dataclasses import replace
+
+    hit = Hit(chunk=_chunk("Weather in Paris is mild."), score=0.12, retriever="hybrid", rank=1)
+    ans = Answer(question="Quel temps ?", query="Quel temps à Paris ?", text="", refused=True, related=(hit,),
+                 lang="fr")
+    md = render.answer_markdown(ans)
+    assert "Recherche :" in md and "Documents liés" in md and "Searched for" not in md and "Related" not in md
+    md = render.answer_markdown(replace(_answer(), lang="fr", flagged=("Les taux sont nuls.",)))
+    assert "**Sources**" in md and "Sans passage cité" in md and "Not backed" not in md

@@ -102,21 +102,25 @@ def answer_markdown(answer: Answer, link: DocLink | None = None) -> str:
     The bubble also carries its own source cards (hidden, ``.answer-sources``): clicking a
     citation in an earlier answer shows that answer's sources, not the latest's (ui/static/chat.js).
     """
+    from rag.answer.compose import label
+
+    lang = answer.lang
+    colon = " :" if lang == "fr" else ":"
     lines: list[str] = []
     if answer.query and answer.query.strip() != answer.question.strip():
-        lines.append(f"<small>🔎 Searched for: *{escape_md(answer.query)}*</small>\n")
+        lines.append(f"<small>🔎 {label('searched_for', lang)}{colon} *{escape_md(answer.query)}*</small>\n")
     if answer.refused:
         # One refusal line (the answer's own words), then each related document once.
         lines.append(f"**{text_markdown(answer.text, ()) if answer.text.strip() else NOT_FOUND + '.'}**")
         docs = distinct_documents(answer.related)
         if docs:
-            lines.append("\nRelated documents (they do not answer it):\n")
+            lines.append(f"\n{label('related_documents', lang)}{colon}\n")
             for c in docs[:5]:
                 lines.append(f"- {escape_md(c.title or c.doc_id)} <small>({escape_md(_meta(c.date, c.lang))})</small>")
     else:
         lines.append(text_markdown(answer.text, (c.n for c in answer.citations)))
         if answer.citations:
-            lines.append("\n**Sources**\n")
+            lines.append(f"\n**{label('sources', lang)}**\n")
             for c in answer.citations:
                 lines.append(
                     f"<sup class=\"cite\">[{c.n}]</sup> {escape_md(c.title or c.doc_id)} "
@@ -124,7 +128,7 @@ def answer_markdown(answer: Answer, link: DocLink | None = None) -> str:
                 )
     if answer.flagged:
         # Statements an LLM wrote without a valid citation: shown, but marked as unverified.
-        lines.append("\n<small>⚠️ Not backed by a cited passage:</small>")
+        lines.append(f"\n<small>⚠️ {label('not_backed', lang)}{colon}</small>")
         lines.extend(f"<small>- {escape_md(f)}</small>" for f in answer.flagged)
     if answer.notice:
         lines.append(f"\n<small>ℹ️ {escape_md(answer.notice)}</small>")

@@ -39,6 +39,25 @@ _EMPTY = {
 }
 
 
+# The words around an answer (CLI and chat), in the question's language like the answer itself.
+_LABELS = {
+    "searched_for": {"en": "Searched for", "fr": "Recherche"},
+    "related_passages": {"en": "Related passages (not citations)", "fr": "Passages liés (pas des citations)"},
+    "related_documents": {"en": "Related documents (they do not answer it)",
+                          "fr": "Documents liés (ils n'y répondent pas)"},
+    "sources": {"en": "Sources", "fr": "Sources"},
+    "unsupported": {"en": "Unsupported statements (no valid citation)",
+                    "fr": "Affirmations non étayées (sans citation valide)"},
+    "not_backed": {"en": "Not backed by a cited passage", "fr": "Sans passage cité à l'appui"},
+    "note": {"en": "Note", "fr": "Remarque"},
+}
+
+
+def label(key: str, lang: str) -> str:
+    """A label shown around an answer, in the question's language (English for any other)."""
+    return _LABELS[key]["fr" if lang == "fr" else "en"]
+
+
 def lead_line(lang: str, n_points: int, n_docs: int) -> str:
     """The answer's first line, in the question's language."""
     tmpl = _LEAD["fr" if lang == "fr" else "en"]
