@@ -160,3 +160,22 @@ def test_a_question_the_document_asks_is_never_a_point(real_embedder, tmp_path):
     assert not a.refused
     assert not any(c.text.rstrip().endswith("?") for c in a.citations)
     assert a.citations[0].text.startswith("Banks will cut their fees")
+
+
+
+def test_who_is_a_person_leads_with_the_sentence_that_gives_their_title(tmp_path, real_embedder):
+    from rag.engine import Engine
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "briefing.txt").write_text(
+        "Xu Xiaolan said that Xu Xiaolan and her team will visit small firms in every province.\n\n"
+        "Xu Xiaolan explained that Xu Xiaolan's first priority is helping firms tide over difficulties.\n\n"
+        "Exports of machinery grew quickly in the spring. Xu Xiaolan, Vice Minister of Industry, "
+        "spoke about machinery exports at the briefing.\n", encoding="utf-8")
+    eng = Engine(Settings(index_dir=str(tmp_path / "idx")), embedder=real_embedder)
+    eng.index([docs])
+    for q in ("Who is Xu Xiaolan?", "What is Xu Xiaolan's position?"):
+        a = eng.ask(q)
+        assert not a.refused and "Vice Minister" in a.citations[0].text, (q, a.text)

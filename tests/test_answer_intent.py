@@ -229,3 +229,19 @@ def test_a_rate_question_is_answered_by_the_rate_of_what_it_asks():
     assert refusal.measured_terms("Quel est le taux de chômage des jeunes en Chine ?") == (frozenset({"chômag", "jeun"}), "fr")
     assert refusal.lacks_asked_quantity("What is the interest rate cut for small firms?", [s], pool=pool)
     assert not refusal.lacks_asked_quantity("What was the growth rate of profits of small firms?", [s], pool=pool)
+
+
+def test_who_is_questions_ask_for_the_sentence_that_says_what_the_person_is():
+    assert intent.asked_person("Who is Xu Xiaolan?") == "Xu Xiaolan"
+    assert intent.asked_person("Qui est Xiao Yaqing ?") == "Xiao Yaqing"
+    assert intent.asked_person("What is Xu Xiaolan's position?") == "Xu Xiaolan"
+    assert intent.asked_person("Quel est le rôle de Xu Xiaolan ?") == "Xu Xiaolan"
+    assert intent.asked_person("Who is the minister?") is None
+    assert intent.asked_person("What is the role of the National SME Development Fund?") is None
+    assert intent.asked_person("Who chaired the June 15 teleconference?") is None
+    assert intent.introduces("Xu Xiaolan, Vice Minister of the Ministry of Industry, said that …", "Xu Xiaolan")
+    assert intent.introduces("Xiao yaqing, Secrétaire du Groupe du parti et Ministre, a assisté", "Xiao Yaqing")
+    assert intent.introduces("Les dirigeants du Ministère Xu Xiaolan, Han Xia et Xu Kemin ont assisté", "Xu Xiaolan")
+    assert intent.introduces("Vice Minister Xin Guobin said", "Xin Guobin")
+    assert not intent.introduces("Xu Xiaolan revealed that the future will be excellent.", "Xu Xiaolan")
+    assert not intent.introduces("The minister said that Xu Xiaolan was right.", "Xu Xiaolan")

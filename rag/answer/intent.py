@@ -183,6 +183,40 @@ def key_names(question: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+# "Who is Xu Xiaolan?", "Qui est Xiao Yaqing ?", "What is Xu Xiaolan's position?": the sentence
+# that says what the person is ("Xu Xiaolan, Vice Minister of …") answers, not any that names them.
+_WHO_IS = re.compile(
+    r"^\s*(?:who\s+(?:is|was)|who['’]s|qui\s+(?:est|était)|"
+    r"what\s+(?:is|was)\s+(?:the\s+)?(?:role|position|job|title|post)\s+of|"
+    r"quel(?:le)?\s+(?:est|était)\s+(?:le\s+|la\s+)?(?:rôle|poste|fonction|titre)\s+de)\s+(?P<who>[^?]+?)\s*\??\s*$|"
+    r"^\s*what\s+(?:is|was)\s+(?P<whose>[^?]+?)['’]s?\s+(?:role|position|job|title|post)\s*\??\s*$", re.I)
+_ROLE = (r"(?:vice[- ]ministers?|ministers?|secretar(?:y|ies)|directors?|deputy|chair(?:man|woman|person)?|"
+         r"president|head|chief|spokes(?:person|man|woman)|governor|mayor|commissioner|leaders?|"
+         r"vice-ministres?|ministres?|secrétaires?|directeur|directrice|président|présidente|porte-parole|"
+         r"chef|dirigeants?|responsables?)")
+# Between a title and the name only the title's own words: "Vice Minister of Industry and
+# Information Technology Xu Xiaolan", "les dirigeants du Ministère Xu Xiaolan".
+_TITLE_WORD = r"(?:[A-ZÀ-Ý][\w’'-]*|of|and|the|for|du|de|des|la|le|l['’]|et)"
+
+
+def asked_person(question: str) -> str | None:
+    """The person a "who is X?" question asks about ("Who is Xu Xiaolan?" → "Xu Xiaolan"), or None."""
+    m = _WHO_IS.match(question)
+    if not m:
+        return None
+    names = key_names(m.group("who") or m.group("whose") or "")
+    return names[0] if names else None
+
+
+def introduces(sentence: str, name: str) -> bool:
+    """True when the sentence says what ``name`` is: an apposition ("Xu Xiaolan, Vice Minister of …",
+    "Xiao yaqing, Secrétaire du Groupe …") or a title just before the name ("Minister Xiao Yaqing")."""
+    n = r"\s+".join(re.escape(w) for w in name.split())
+    after = re.compile(rf"(?i:{n})\s*[,(]\s*(?:the\s+|le\s+|la\s+)?(?:[\w-]+\s+){{0,2}}?(?i:{_ROLE})\b")
+    before = re.compile(rf"\b(?i:{_ROLE})(?:\s+{_TITLE_WORD}){{0,7}}?\s+(?i:{n})\b")
+    return bool(after.search(sentence) or before.search(sentence))
+
+
 # "…, according to the minister?", "selon Xiao Yaqing", "d'après la conférence": who said it, not what.
 _ATTRIBUTION = re.compile(
     r"[,;]?\s*\b(?:according\s+to|as\s+(?:stated|said|announced)\s+(?:by|at|in)|selon|d['’]apr[eè]s)\s+[^,;?!.]*", re.I)

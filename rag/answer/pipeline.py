@@ -228,6 +228,13 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                 picks = select.lead_first(picks, [states(x) for x in texts])
             elif not refused and intent.asks_date(question):
                 picks = select.lead_first(picks, [intent.states_date(x) for x in texts])
+            elif not refused and (person := intent.asked_person(question)) is not None:
+                # "Who is Xu Xiaolan?": the sentence that gives her title leads; it is brought in
+                # from the pool when the picks only name her ("Xu Xiaolan revealed that …").
+                says = [i for i in np.argsort(-rank) if eligible[i] and intent.introduces(sentences[i].text, person)]
+                if says and says[0] not in picks:
+                    picks = [int(says[0]), *picks][: s.max_points]
+                picks = select.lead_first(picks, [intent.introduces(sentences[i].text, person) for i in picks])
         if not refused and not items and intent.asks_publication(question):
             # "When was the article … released?": the page's own date line answers, though it is
             # a byline and never a point otherwise.
