@@ -245,3 +245,13 @@ def test_who_is_questions_ask_for_the_sentence_that_says_what_the_person_is():
     assert intent.introduces("Vice Minister Xin Guobin said", "Xin Guobin")
     assert not intent.introduces("Xu Xiaolan revealed that the future will be excellent.", "Xu Xiaolan")
     assert not intent.introduces("The minister said that Xu Xiaolan was right.", "Xu Xiaolan")
+
+
+def test_a_sentence_dated_by_its_page_states_a_date():
+    # "When was the press conference held?": the page's own sentence, not a French one about another
+    # meeting that names a day ("Le 27 mai, … une téléconférence"), leads; its citation shows the page's date.
+    assert intent.states_date("This morning, the State Council Information Office held a press conference.")
+    assert intent.states_date("Hier, le ministère a publié un avis.")
+    assert not intent.states_date("The State Council Information Office held a press conference.")
+    assert select.lead_first([3, 7], [intent.states_date(x) for x in (
+        "This morning, the office held a press conference.", "Le 27 mai, le Ministère a tenu une téléconférence.")]) == [3, 7]

@@ -103,7 +103,9 @@ DAY_OF_MONTH = re.compile(
 _DATE_A = re.compile(
     rf"\b(?:(?:19|20)\d\d|{_day_of_month(_MONTHS)}|"
     rf"(?:in|en|since|depuis|from|by|until|before|after)\s+(?:{_MONTHS})|(?:19|20)\d\d[-/.]\d{{1,2}}|"
-    rf"(?:first|second|third|fourth) quarter|a few days ago|this year|last year|il y a)\b",
+    rf"(?:first|second|third|fourth) quarter|a few days ago|this year|last year|il y a|"
+    # dated by the page itself: "This morning, the State Council Information Office held a press conference"
+    rf"this (?:morning|afternoon|evening|week|month)|today|yesterday|ce matin|cet après-midi|aujourd['’]hui|hier)\b",
     re.I,
 )
 
