@@ -185,6 +185,10 @@ def detect_language(text: str) -> str:
         en = sum(w in _EN_WORDS for w in words)
         if fr or en:
             return "fr" if fr > en else "en"
+        if len(words) < 4:
+            # Character statistics of one to three words guess at random ("Loans?" reads as
+            # French, "Taxes" as Somali, "Bank loans" as Indonesian): not told.
+            return "und"
     try:
         from langdetect import DetectorFactory, detect
         from langdetect.lang_detect_exception import LangDetectException

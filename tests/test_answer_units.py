@@ -368,3 +368,21 @@ def test_a_sentence_that_asks_is_recognised_and_mojibake_marks_are_not_questions
     assert not select.is_question("Xu Xiaolan explained that the first one? 1? It is a series of measures.")
     assert not select.is_question("What is more, the ministry will act.")
     assert not select.is_question("The ministry asked one thing: how?")
+
+
+def test_a_question_too_short_to_tell_takes_the_language_of_the_passages_that_use_its_words():
+    from rag.metadata import detect_language
+
+    # character statistics guessed "Loans?" French and "Bank loans" Indonesian
+    assert detect_language("Loans?") == "und" and detect_language("Bank loans") == "und"
+    assert detect_language("Prêts ?") == "fr" and detect_language("What about loans?") == "en"
+    passages = [("Le 27 mai, le ministère a tenu une téléconférence.", "fr"),
+                ("Banks will extend more loans to small firms.", "en")]
+    assert question_lang("Loans?", passages) == "en"
+    assert question_lang("Téléconférence ?", passages) == "fr"
+    assert question_lang("Loans?") == "en" and question_lang("Exports?", passages) == "en"
+
+
+def test_a_one_word_english_question_is_answered_in_english(sample_engine):
+    a = sample_engine.ask("Loans?")
+    assert a.lang == "en" and a.text.startswith("The documents")

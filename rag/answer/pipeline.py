@@ -118,7 +118,6 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     if history:
         timings["rewrite"] = time.perf_counter() - t
     k = s.k if k is None else k
-    lang = question_lang(question)
 
     t = time.perf_counter()
     memo = QueryMemo(ctx.embedder)
@@ -130,6 +129,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     hits = tuple(ctx.retriever.search(query, max(CANDIDATE_FACTOR * k, MIN_CANDIDATES), mode, filters, embedder=memo,
                                       even_languages=False))
     timings["retrieve"] = time.perf_counter() - t
+    lang = question_lang(question, [(h.chunk.text, h.chunk.lang) for h in hits[:5]])
 
     t = time.perf_counter()
     rows: list[int] = []

@@ -11,6 +11,7 @@ specific is only the stop list: question words of both languages ("what",
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Sequence
 
 from rag import analysis
 from rag.analysis import words
@@ -34,9 +35,20 @@ m n s t est-ce ceux celles celui celle dont lors selon ainsi comme fait faut quo
 combien pourquoi sont été a-t-il a-t-elle t-il t-elle sera seront
 """.split())
 
-def question_lang(text: str) -> str:
-    """``"fr"`` or ``"en"``: the language a lead line or refusal should use for this text."""
-    return "fr" if detect_language(text) == "fr" else "en"
+def question_lang(text: str, passages: Sequence[tuple[str, str]] = ()) -> str:
+    """``"fr"`` or ``"en"``: the language a lead line or refusal should use for this text.
+
+    A question too short to tell ("Loans?", "Subventions ?") takes the language of the first of
+    ``passages`` ((text, language) pairs, best first) in English or French that uses one of its
+    words: the word belongs to that language's vocabulary. English when none does.
+    """
+    lang = detect_language(text)
+    if lang == "und" and passages:
+        asked = {w for w in words(text) if len(w) > 2}
+        for passage, plang in passages:
+            if plang in ("en", "fr") and asked & set(words(passage)):
+                return plang
+    return "fr" if lang == "fr" else "en"
 
 
 @lru_cache(maxsize=1 << 15)
