@@ -101,6 +101,17 @@ def test_a_point_of_an_enumeration_in_words_is_answered_and_a_named_speakers_mis
     assert ans.refused and not ans.citations
 
 
+def test_the_next_measure_after_a_measure_question_is_the_following_item(sample_engine):
+    first = sample_engine.ask("What did measure 9 say?")
+    history = [("What did measure 9 say?", first.text)]
+    for question in ("What about the next one?", "And the next measure?", "La mesure suivante ?"):
+        ans = sample_engine.ask(question, history=history)
+        assert ans.query == "measure 10" and not ans.refused, question
+        assert ans.citations[0].text.startswith("Innovative financing products and services."), question
+    ans = sample_engine.ask("And the previous one?", history=history)
+    assert ans.query == "measure 8" and not ans.refused
+
+
 def test_measures_beyond_the_end_of_the_list_are_refused(sample_engine):
     ans = sample_engine.ask("What do measures 19 and 20 of the February notice on helping SMEs resume production say?")
     assert ans.refused and not ans.citations

@@ -63,6 +63,8 @@ STANDALONE = [
     "Existe-t-il une aide au loyer ?",
     "Qu'est-ce que le fonds de garantie des PME ?",
     "Combien d'entreprises ont reçu une subvention à Shanghai ?",
+    "And what is the capital of Australia?",
+    "What are the next steps for SMEs?",
 ]
 FOLLOWUP = [
     "and what about guarantees?",
@@ -79,6 +81,11 @@ FOLLOWUP = [
     "Combien ont-ils reçu ?",
     "Qui a annoncé ces mesures ?",
     "et en 2022 ?",
+    "and the interest rates?",  # a bare noun phrase after "and": elliptical
+    "And for small firms?",
+    "et les taux d'intérêt ?",
+    "Is that more than last year?",  # "that" as the subject points back
+    "Was that enough?",
 ]
 
 
@@ -96,3 +103,21 @@ def test_question_leaning_on_the_previous_turn_is_rewritten(question):
 
 def test_issue_example_measure_25_after_unrelated_question():
     assert rewrite("What did measure 25 say?", [UNRELATED]) == "What did measure 25 say?"
+
+
+def test_a_second_what_about_takes_the_place_of_the_first_in_the_topic():
+    hist = [FIRST, ("What about guarantees?", "...")]
+    assert rewrite("and the interest rates?", hist) == "the interest rates (SME financing measures announced)"
+    hist = [("Quelles mesures de financement pour les PME ?", "..."), ("et les garanties ?", "...")]
+    assert rewrite("et les taux ?", hist) == "les taux (mesures financement PME)"
+
+
+def test_the_next_or_previous_one_after_a_numbered_item_is_its_neighbour():
+    hist = [("What did measure 9 say?", "..."), ("And measure 10?", "...")]
+    assert rewrite("what about the next one", hist) == "measure 11"
+    assert rewrite("And the previous measure?", hist) == "measure 9"
+    assert rewrite("La mesure suivante ?", [("Que dit la mesure 3 ?", "...")]) == "mesure 4"
+    assert rewrite("the next one?", hist + [("what about the next one", "...")]) == "measure 12"  # chained
+    assert rewrite("the previous one?", [("What did measure 1 say?", "...")]) != "measure 0"
+    assert rewrite("the next one?", [FIRST]) == "the next one (SME financing measures announced)"
+    assert rewrite("What are the next steps for SMEs?", hist) == "What are the next steps for SMEs?"

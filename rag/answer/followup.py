@@ -31,6 +31,12 @@ _CONTINUATION = re.compile(
 # ("and in 2022?" leans back; "And what is the capital of Australia?" does not).
 _WEAK_OPENING = re.compile(r"^\s*(and|also|et|aussi)\b[\s,:]*", re.I)
 _OPENING = re.compile(f"{_CONTINUATION.pattern}|{_WEAK_OPENING.pattern}", re.I)
+# After such an opening, a bare noun phrase with no question word or verb of its own is
+# elliptical: "and the interest rates?", "and for small firms?", "et les taux ?".
+_ELLIPSIS = re.compile(
+    r"^\s*(?:and|also|et|aussi)\b[\s,:]*(?:the|for|with|in|on|of|to|les|la|le|l['’]|des|du|de|pour|sur|en|aux?)\b"
+    r"(?![^?]*\b(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|will|"
+    r"quel\w*|qui|que|quoi|quand|où|comment|combien|pourquoi|est|sont)\b)", re.I)
 # Pronouns that point back to something named before.
 _PRONOUNS = frozenset(
     "it its they them their he she him her his "
@@ -39,6 +45,7 @@ _PRONOUNS = frozenset(
 # Demonstratives point back when they determine a noun ("this measure", "ces mesures"),
 # but not before a time word ("this year", "cette année") or in "qu'est-ce que".
 _DEMONSTRATIVES = frozenset("this these those ce cet cette ces".split())
+_AUXILIARIES = frozenset("is was are were does did do will would can could has had should".split())
 _TIME_WORDS = frozenset("year month week quarter morning week-end année annee mois semaine trimestre".split())
 # French "il" with no antecedent: "y a-t-il", "existe-t-il", "il faut", "s'agit-il".
 _IMPERSONAL = frozenset("existe faut agit reste suffit manque".split())
@@ -78,8 +85,8 @@ def _anaphora(toks: list[str]) -> int | None:
             return i
         if t in _DEMONSTRATIVES and nxt and not _stop(nxt) and nxt not in _TIME_WORDS:
             return i
-        if t == "that" and (not nxt or nxt == "one"):
-            return i
+        if t == "that" and (not nxt or nxt == "one" or (i > 0 and toks[i - 1] in _AUXILIARIES)):
+            return i  # "how much was that?", "that one", "is that more than last year?"
     return None
 
 
@@ -110,7 +117,7 @@ def is_followup(question: str) -> bool:
     question that names its own subject (a named entity, a numbered measure, or two content
     words) is searched as asked.
     """
-    if _CONTINUATION.match(question):
+    if _CONTINUATION.match(question) or _ELLIPSIS.match(question):
         return True
     toks = words(question)
     subject = _subject_at(question)
@@ -123,14 +130,52 @@ def is_followup(question: str) -> bool:
     return bool(_WEAK_OPENING.match(question)) or (len(toks) <= SHORT and len(own) <= 1)
 
 
+# "the next one", "and the previous measure?", "la mesure suivante", "la précédente": the item
+# after or before the one the previous turn asked about.
+_NEXT = re.compile(r"\b(?:next|following|suivante?s?)\b", re.I)
+_PREVIOUS = re.compile(r"\b(?:previous|preceding|précédente?s?|precedente?s?)\b", re.I)
+# Nothing else may be asked: "what are the next steps for SMEs?" is a question of its own.
+_ITEM_NAV_WORDS = frozenset(
+    """and what about how does did do tell me the one item measure article point next following previous
+    preceding say says et que qu en est il pour dit dis moi la le l une un mesure article suivante suivant
+    précédente précédent precedente precedent""".split())
+
+
+def _neighbour_item(question: str, previous: str) -> str | None:
+    """"measure 11" for "what about the next one?" after a question on measure 10, else None."""
+    from .intent import asked_items
+
+    step = 1 if _NEXT.search(question) else -1 if _PREVIOUS.search(question) else 0
+    items = asked_items(previous)
+    if not step or len(items) != 1 or not set(words(question)) <= _ITEM_NAV_WORDS:
+        return None
+    n = items[0] + step
+    if n < 1:
+        return None
+    word = re.search(r"\b(measure|item|article|point|mesure)s?\b", previous, re.I)
+    return f"{word.group(1).lower() if word else 'item'} {n}"
+
+
+def _replaces(question: str) -> bool:
+    """A follow-up that swaps the topic's subject for another ("what about X?", "and the X?")."""
+    return bool(_CONTINUATION.match(question) or _ELLIPSIS.match(question))
+
+
 def rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
     """The query to search for ``question`` given earlier ``(question, answer)`` turns."""
     question = question.strip()
     if not history:
         return question
     previous = rewrite(history[-1][0], history[:-1])
+    neighbour = _neighbour_item(question, previous)
+    if neighbour is not None:
+        return neighbour
     if not is_followup(question):
         return question
+    if _replaces(question) and _replaces(history[-1][0]) and (m := re.fullmatch(r".*\((.+)\)", previous)):
+        # "what about guarantees?" then "and the interest rates?": rates take the place of
+        # guarantees in the first question's topic; they are not asked about together.
+        previous = m.group(1)
     core = _OPENING.sub("", question, count=1).strip() or question
     mine = set(words(core))
     borrowed = [w for w in _content(previous) if w.lower() not in mine]

@@ -58,6 +58,12 @@ _CARDINAL_WORD_REF = re.compile(
 _LAST_ITEM = re.compile(rf"\b(?:last|final|dernière|dernier)\s+{_ONE_ITEM}\b(?!s)|\b{_ONE_ITEM}\s+(?:finale|dernière)\b", re.I)
 
 
+def is_item_reference(text: str) -> bool:
+    """True for a bare reference to one numbered item ("measure 11", "mesure 3"): what the
+    follow-up rules make of "the next one" after a question about measure 10."""
+    return bool(re.fullmatch(rf"\s*{_ONE_ITEM}\s+\d{{1,3}}\s*", text, re.I))
+
+
 def asks_last_item(question: str) -> bool:
     """"What does the last measure say?", "Que dit la dernière mesure ?": the list's final item."""
     return bool(_LAST_ITEM.search(question))

@@ -143,6 +143,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                 chunks.append(h.chunk)
     # "measure 9", "the third measure", "the last measure": the numbered item itself
     asked = intent.asked_items(question)
+    if not asked and history and intent.is_item_reference(query):
+        asked = intent.asked_items(query)  # "what about the next one?" after measure 10: "measure 11"
     items = bool(asked) or intent.asks_last_item(question)
     found: list[tuple[int, Chunk]] = _item_sentences(state, hits, asked, intent.key_names(question)) if items else []
     for r, chunk in found:
