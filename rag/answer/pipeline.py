@@ -196,7 +196,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
         # ``cross_lingual_offset``): a French sentence that answers an English question is
         # judged on the same scale as an English one.
         lifted = cos + getattr(ctx.embedder, "cross_lingual_offset", 0.0) * np.asarray(other, dtype=np.float32)
-        ev = refusal.Evidence(float(scores[b]), float(lifted[eligible].max()), float(cov[eligible].max()))
+        ev = refusal.Evidence(float(scores[b]), float(lifted[eligible].max()), float(cov[eligible].max()),
+                              len(qterms))
     else:
         ev = refusal.Evidence(0.0, 0.0, 0.0)
     picks: list[int] = []
