@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-CLEANING_VERSION = 5  # 3: PDF lines reflowed into paragraphs, junk titles dropped; 4: enumerations in words;
-# 5: a "?" after no question is a lost character, not a sentence end
+CLEANING_VERSION = 6  # 3: PDF lines reflowed into paragraphs, junk titles dropped; 4: enumerations in words;
+# 5: a "?" after no question is a lost character, not a sentence end; 6: a run with no clause end
+# is cut into sentences of at most 1000 characters (rag.sentences.HARD_MAX)
 # numbered, sentences described by the model's latent terms (documents indexed before are re-indexed)
 
 _CONTACT = re.compile(

@@ -22,6 +22,7 @@ _ABBREV = frozenset(
     "co ltd inc corp m mme mlle cf ex env av".split()
 )
 MAX_SENTENCE = 600  # longer runs are split at clause ends (";", "；") when possible
+HARD_MAX = 1000  # a run still longer is cut at commas, else at spaces: no quote is a whole page
 HEADING_WORDS = 8  # a list item's first sentence this short is a heading
 
 
@@ -133,6 +134,32 @@ def _clauses(s: Sentence) -> list[Sentence]:
                                 s.item and not out, s.number))
             pos = m.end()
     out.append(Sentence(s.text[pos:], s.start + pos, s.end, s.item and not out, s.number))
+    return [p for c in out for p in _cut(c, first=c is out[0])]
+
+
+def _cut(s: Sentence, first: bool) -> list[Sentence]:
+    """Pieces of at most ``HARD_MAX`` characters of a run with no clause end (a scraped table, an
+    OCR page without punctuation), cut after the last comma of each window, else its last space."""
+    if len(s.text) <= HARD_MAX:
+        return [s]
+    out: list[Sentence] = []
+    t, pos = s.text, 0
+    while pos < len(t):
+        if len(t) - pos <= HARD_MAX:
+            end = len(t)
+        else:
+            window = t[pos:pos + HARD_MAX]
+            cut = max(window.rfind(", "), window.rfind("，"), window.rfind("、"))
+            if cut < HARD_MAX // 4:
+                cut = window.rfind(" ")
+            end = pos + (cut + 1 if cut > 0 else HARD_MAX)
+        piece = t[pos:end].rstrip()
+        if piece:
+            out.append(Sentence(piece, s.start + pos, s.start + pos + len(piece), s.item and first and not out,
+                                s.number))
+        pos = end
+        while pos < len(t) and t[pos].isspace():
+            pos += 1
     return out
 
 

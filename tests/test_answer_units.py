@@ -77,6 +77,17 @@ def test_a_question_mark_after_no_question_is_a_lost_character_not_a_sentence_en
     assert all(text[s.start:s.end] == s.text for s in split_sentences(text))
 
 
+def test_a_run_with_no_sentence_end_is_cut_into_quotable_pieces():
+    from rag.sentences import HARD_MAX
+
+    # an OCR page or scraped table without punctuation was one 1 MB "sentence": one quote, one vector
+    text = "Intro. " + "alpha beta gamma, " * 300 + "the end. " + "word " * 3000
+    out = split_sentences(text)
+    assert all(text[x.start:x.end] == x.text for x in out)
+    assert max(len(x.text) for x in out) <= HARD_MAX and len(out) >= 20
+    assert all(x.text.endswith(",") for x in out[1:5])  # cut after a comma where there is one
+
+
 def test_sentences_in_chunk_uses_sentence_midpoints():
     sents = split_sentences("One two three four. Five six seven eight. Nine ten eleven twelve.")
     inside = sentences_in(sents, 20, 45)
