@@ -110,6 +110,9 @@ def test_a_second_what_about_takes_the_place_of_the_first_in_the_topic():
     assert rewrite("and the interest rates?", hist) == "the interest rates (SME financing measures announced)"
     hist = [("Quelles mesures de financement pour les PME ?", "..."), ("et les garanties ?", "...")]
     assert rewrite("et les taux ?", hist) == "les taux (mesures financement PME)"
+    # a time or a group narrows the topic, it does not replace its subject
+    hist = [FIRST, ("What about guarantees?", "...")]
+    assert rewrite("and in 2022?", hist) == "in 2022 (guarantees SME financing measures announced)"
 
 
 def test_the_next_or_previous_one_after_a_numbered_item_is_its_neighbour():

@@ -156,9 +156,13 @@ def _neighbour_item(question: str, previous: str) -> str | None:
     return f"{word.group(1).lower() if word else 'item'} {n}"
 
 
+_NAMES_NEW = re.compile(r"^\s*(?:and|also|et|aussi)\b[\s,:]*(?:the|les|la|le|l['’]|des|du)\b", re.I)
+
+
 def _replaces(question: str) -> bool:
-    """A follow-up that swaps the topic's subject for another ("what about X?", "and the X?")."""
-    return bool(_CONTINUATION.match(question) or _ELLIPSIS.match(question))
+    """A follow-up that swaps the topic's subject for another ("what about X?", "and the X?"),
+    not one that narrows it ("and in 2022?", "and for small firms?")."""
+    return bool(_CONTINUATION.match(question) or (_ELLIPSIS.match(question) and _NAMES_NEW.match(question)))
 
 
 def rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
