@@ -190,3 +190,9 @@ def test_who_is_a_person_leads_with_the_sentence_that_gives_their_title(tmp_path
     for q in ("Who is Xu Xiaolan?", "What is Xu Xiaolan's position?"):
         a = eng.ask(q)
         assert not a.refused and "Vice Minister" in a.citations[0].text, (q, a.text)
+
+
+def test_the_first_three_measures_are_the_openings_of_items_one_to_three(sample_engine):
+    ans = sample_engine.ask("What are the first three measures Xiao Yaqing presented?")
+    assert not ans.refused
+    assert [c.text.split()[:2] for c in ans.citations[:3]] == [["One", "is"], ["The", "second"], ["The", "third"]]

@@ -255,3 +255,11 @@ def test_a_sentence_dated_by_its_page_states_a_date():
     assert not intent.states_date("The State Council Information Office held a press conference.")
     assert select.lead_first([3, 7], [intent.states_date(x) for x in (
         "This morning, the office held a press conference.", "Le 27 mai, le Ministère a tenu une téléconférence.")]) == [3, 7]
+
+
+def test_the_first_n_measures_are_items_one_to_n():
+    assert intent.asked_items("What are the first three measures?") == (1, 2, 3)
+    assert intent.asked_items("Quelles sont les trois premières mesures ?") == (1, 2, 3)
+    assert intent.asked_items("What do the first 2 items say?") == (1, 2)
+    assert intent.asked_items("What are the first steps?") == ()
+    assert intent.asked_items("List the first 50 measures") == ()  # not a list to quote

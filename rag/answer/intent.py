@@ -55,6 +55,14 @@ _CARDINAL_WORD_REF = re.compile(
     rf"\b{_ONE_ITEM}\s+(?:n[o°º]\.?\s*|number\s+|numéro\s+)?({_either(_CARDINAL_WORDS)})\b(?![-'’])", re.I)
 
 
+# "the first three measures", "les trois premières mesures": items 1 to N (N at most ten).
+_FIRST_N = re.compile(
+    rf"\bfirst\s+({_either(_CARDINAL_WORDS)}|\d{{1,2}})\s+(?:measures|items|points|articles|provisions|clauses)\b|"
+    rf"\b({_either(_CARDINAL_WORDS)}|\d{{1,2}})\s+premi(?:ers|ères|eres)\s+(?:mesures|points|articles|dispositions)\b",
+    re.I)
+FIRST_N_MAX = 10
+
+
 _LAST_ITEM = re.compile(rf"\b(?:last|final|dernière|dernier)\s+{_ONE_ITEM}\b(?!s)|\b{_ONE_ITEM}\s+(?:finale|dernière)\b", re.I)
 
 
@@ -83,6 +91,11 @@ def asked_items(question: str) -> tuple[int, ...]:
     nums.extend(_ORDINAL_WORDS[m.group(1).lower()] for m in _ORDINAL_WORD_REF.finditer(question))
     nums.extend(_ORDINAL_WORDS[m.group(1).lower()] for m in _ORDINAL_OF_REF.finditer(question))
     nums.extend(_CARDINAL_WORDS[m.group(1).lower()] for m in _CARDINAL_WORD_REF.finditer(question))
+    for m in _FIRST_N.finditer(question):
+        word = (m.group(1) or m.group(2)).lower()
+        n = int(word) if word.isdigit() else _CARDINAL_WORDS[word]
+        if 1 <= n <= FIRST_N_MAX:
+            nums.extend(range(1, n + 1))
     return tuple(dict.fromkeys(nums))
 
 
