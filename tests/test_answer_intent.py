@@ -263,3 +263,14 @@ def test_the_first_n_measures_are_items_one_to_n():
     assert intent.asked_items("What do the first 2 items say?") == (1, 2)
     assert intent.asked_items("What are the first steps?") == ()
     assert intent.asked_items("List the first 50 measures") == ()  # not a list to quote
+
+
+def test_what_is_an_acronym_or_a_quoted_term_asks_for_a_sentence_that_uses_it():
+    assert intent.asked_term("What is the GEM?") == "GEM"
+    assert intent.asked_term("Qu'est-ce que le GEM ?") == "GEM"
+    assert intent.asked_term('What is the "white list"?') == "white list"
+    assert intent.asked_term("Que signifie « liste blanche » ?") == "liste blanche"
+    assert intent.asked_term("What does NDRC stand for?") == "NDRC"
+    assert intent.asked_term("What is the capital of Australia?") is None  # no name to look for
+    assert intent.asked_term("What is item 13 about?") is None
+    assert intent.mentions('go public through "GEM" financing', "GEM") and not intent.mentions("gemstones", "GEM")

@@ -422,3 +422,16 @@ def test_a_question_too_short_to_tell_takes_the_language_of_the_passages_that_us
 def test_a_one_word_english_question_is_answered_in_english(sample_engine):
     a = sample_engine.ask("Loans?")
     assert a.lang == "en" and a.text.startswith("The documents")
+
+
+def test_lead_with_brings_the_best_ranked_sentence_that_answers_to_the_front():
+    import numpy as np
+
+    from rag.answer.pipeline import _lead_with
+
+    rank = np.array([0.9, 0.8, 0.7, 0.6, 0.5], np.float32)
+    eligible = np.array([True, True, True, False, True])
+    assert _lead_with([0, 1, 2], rank, eligible, 3, [False, False, True, False, False]) == [2, 0, 1]
+    # from the pool when no pick says it; an ineligible one (a heading) never leads
+    assert _lead_with([0, 1, 2], rank, eligible, 3, [False, False, False, True, True]) == [4, 0, 1]
+    assert _lead_with([0, 1], rank, eligible, 3, [False] * 5) == [0, 1]

@@ -238,6 +238,36 @@ def introduces(sentence: str, name: str) -> bool:
     return bool(after.search(sentence) or before.search(sentence))
 
 
+# "What is the GEM?", "Qu'est-ce que le « white list » ?", "What does NDRC stand for?": a term the
+# documents use as a name (an acronym or a quoted phrase) is answered by a sentence that uses it.
+_WHAT_IS = re.compile(
+    r"^\s*(?:what\s+(?:is|are|was|were)\s+(?:the\s+|a\s+|an\s+)?|what\s+does\s+(?:the\s+)?|"
+    r"qu['’]est-ce\s+qu[e']\s*(?:le\s+|la\s+|les\s+|l['’]|une?\s+)?|"
+    r"que\s+(?:sont|signifie|veut\s+dire)\s+(?:le\s+|la\s+|les\s+|l['’])?)"
+    r"(?P<term>[^?]{2,60}?)(?:\s+(?:mean|stand\s+for))?\s*[?？]?\s*$", re.I)
+_QUOTED_TERM = re.compile(r"^[\"“«']\s*([^\"”»']{2,50}?)\s*[\"”»']$")
+
+
+def asked_term(question: str) -> str | None:
+    """The acronym or quoted phrase a "what is X?" question asks about ("GEM", "white list"), or None."""
+    m = _WHAT_IS.match(question)
+    if not m:
+        return None
+    term = m.group("term").strip()
+    quoted = _QUOTED_TERM.match(term)
+    if quoted:
+        return quoted.group(1)
+    if len(term.split()) <= 3 and any(len(w) >= 2 and w.isalpha() and w.isupper() for w in term.split()):
+        return term
+    return None
+
+
+def mentions(sentence: str, term: str) -> bool:
+    """True when the sentence uses ``term`` as a whole word or phrase, in any case."""
+    n = r"\s+".join(re.escape(w) for w in term.split())
+    return bool(re.search(rf"(?<!\w){n}(?!\w)", sentence, re.I))
+
+
 # "…, according to the minister?", "selon Xiao Yaqing", "d'après la conférence": who said it, not what.
 _ATTRIBUTION = re.compile(
     r"[,;]?\s*\b(?:according\s+to|as\s+(?:stated|said|announced)\s+(?:by|at|in)|selon|d['’]apr[eè]s)\s+[^,;?!.]*", re.I)

@@ -234,10 +234,11 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
             elif not refused and (person := intent.asked_person(question)) is not None:
                 # "Who is Xu Xiaolan?": the sentence that gives her title leads; it is brought in
                 # from the pool when the picks only name her ("Xu Xiaolan revealed that …").
-                says = [i for i in np.argsort(-rank) if eligible[i] and intent.introduces(sentences[i].text, person)]
-                if says and says[0] not in picks:
-                    picks = [int(says[0]), *picks][: s.max_points]
-                picks = select.lead_first(picks, [intent.introduces(sentences[i].text, person) for i in picks])
+                picks = _lead_with(picks, rank, eligible, s.max_points,
+                                   [intent.introduces(x.text, person) for x in sentences])
+            elif not refused and (term := intent.asked_term(question)) is not None:
+                # "Qu'est-ce que le GEM ?": a sentence that uses the acronym leads, in any language.
+                picks = _lead_with(picks, rank, eligible, s.max_points, [intent.mentions(x.text, term) for x in sentences])
         if not refused and not items and intent.asks_publication(question):
             # "When was the article … released?": the page's own date line answers, though it is
             # a byline and never a point otherwise.
@@ -273,6 +274,16 @@ def extractive_answer(p: Prepared) -> Answer:
     from dataclasses import replace
 
     return replace(answer, timings=timings)
+
+
+def _lead_with(picks: Sequence[int], rank: np.ndarray, eligible: np.ndarray, max_points: int,
+               says: Sequence[bool]) -> list[int]:
+    """``picks`` led by the best-ranked eligible candidate for which ``says`` holds, brought in
+    from the pool when no pick does; unchanged when no candidate does."""
+    best = next((int(i) for i in np.argsort(-rank) if eligible[i] and says[i]), None)
+    if best is None:
+        return list(picks)
+    return [best, *(i for i in picks if i != best)][:max_points]
 
 
 def _latent_overlap(ctx: AnswerContext, state: "StoreView", query: str, rows: Sequence[int]) -> np.ndarray | None:
