@@ -116,3 +116,10 @@ def test_the_words_around_a_french_answer_are_french():
     assert "Recherche :" in md and "Documents liés" in md and "Searched for" not in md and "Related" not in md
     md = render.answer_markdown(replace(_answer(), lang="fr", flagged=("Les taux sont nuls.",)))
     assert "**Sources**" in md and "Sans passage cité" in md and "Not backed" not in md
+    # dates the documents give without a year, and the sources panel, in French too
+    undated = replace(hit, chunk=replace(hit.chunk, date="--05-27"))
+    md = render.answer_markdown(replace(ans, related=(undated,)))
+    assert "27 mai \\(année non précisée\\)" in md and "May" not in md
+    html = render.sources_html(replace(ans, related=(undated,)), render.doc_link("http://h/rag"))
+    assert "Introuvable dans les documents" in html and "27 mai (année non précisée)" in html
+    assert "Ouvrir le document" in html and "Not found" not in html and "closest" not in html

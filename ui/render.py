@@ -16,6 +16,7 @@ from urllib.parse import quote
 from rag.types import Answer, Citation, Document, Hit
 
 NOT_FOUND = "Not found in the documents"
+NOT_FOUND_FR = "Introuvable dans les documents"
 CONTEXT_CHARS = 280  # characters of context shown on each side of a quoted sentence
 
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -86,8 +87,8 @@ def file_name(source: str) -> str:
 _basename = file_name
 
 
-def _meta(date: str | None, lang: str) -> str:
-    parts = [display_date(date), (lang or "und").upper()]
+def _meta(date: str | None, lang: str, ui_lang: str = "en") -> str:
+    parts = [display_date(date, ui_lang), (lang or "und").upper()]
     return " · ".join(parts)
 
 
@@ -111,12 +112,13 @@ def answer_markdown(answer: Answer, link: DocLink | None = None) -> str:
         lines.append(f"<small>🔎 {label('searched_for', lang)}{colon} *{escape_md(answer.query)}*</small>\n")
     if answer.refused:
         # One refusal line (the answer's own words), then each related document once.
-        lines.append(f"**{text_markdown(answer.text, ()) if answer.text.strip() else NOT_FOUND + '.'}**")
+        missing = NOT_FOUND_FR if lang == "fr" else NOT_FOUND
+        lines.append(f"**{text_markdown(answer.text, ()) if answer.text.strip() else missing + '.'}**")
         docs = distinct_documents(answer.related)
         if docs:
             lines.append(f"\n{label('related_documents', lang)}{colon}\n")
             for c in docs[:5]:
-                lines.append(f"- {escape_md(c.title or c.doc_id)} <small>({escape_md(_meta(c.date, c.lang))})</small>")
+                lines.append(f"- {escape_md(c.title or c.doc_id)} <small>({escape_md(_meta(c.date, c.lang, lang))})</small>")
     else:
         lines.append(text_markdown(answer.text, (c.n for c in answer.citations)))
         if answer.citations:
@@ -124,7 +126,7 @@ def answer_markdown(answer: Answer, link: DocLink | None = None) -> str:
             for c in answer.citations:
                 lines.append(
                     f"<sup class=\"cite\">[{c.n}]</sup> {escape_md(c.title or c.doc_id)} "
-                    f"<small>({escape_md(_meta(c.date, c.lang))})</small>  "
+                    f"<small>({escape_md(_meta(c.date, c.lang, lang))})</small>  "
                 )
     if answer.flagged:
         # Statements an LLM wrote without a valid citation: shown, but marked as unverified.
@@ -164,37 +166,38 @@ def _context(doc_text: str | None, passage_text: str, passage_start: int, start:
     return before, text[s:e], after
 
 
-def _open_link(link: DocLink | None, doc_id: str, start: int, end: int) -> str:
+def _open_link(link: DocLink | None, doc_id: str, start: int, end: int, ui_lang: str = "en") -> str:
     """The "Open document" link to the whole cleaned text scrolled to the span (none without a link maker)."""
     if link is None:
         return ""
     href = escape_html(link(doc_id, start, end))
-    return f'<a class="src-open" href="{href}" target="_blank" rel="noopener">Open document ↗</a>'
+    words = "Ouvrir le document" if ui_lang == "fr" else "Open document"
+    return f'<a class="src-open" href="{href}" target="_blank" rel="noopener">{words} ↗</a>'
 
 
-def _citation_card(c: Citation, link: DocLink | None) -> str:
+def _citation_card(c: Citation, link: DocLink | None, ui_lang: str = "en") -> str:
     p = c.passage
     before, quote_, after = _context(None, p.text if p else c.text, p.start if p else c.start, c.start, c.end)
-    open_link = _open_link(link, c.doc_id, c.start, c.end)
+    open_link = _open_link(link, c.doc_id, c.start, c.end, ui_lang)
     return (
         f'<div class="src-card n{c.n}" id="src-{c.n}" data-doc="{escape_html(c.doc_id)}">'
         f'<div class="src-head"><span class="src-n">{c.n}</span>'
         f'<span class="src-title">{escape_html(c.title or c.doc_id)}</span></div>'
-        f'<div class="src-meta">{escape_html(_meta(c.date, c.lang))}'
+        f'<div class="src-meta">{escape_html(_meta(c.date, c.lang, ui_lang))}'
         f'{" · " + escape_html(_basename(c.source)) if c.source else ""}</div>'
         f'<div class="src-passage">{escape_html(before)}<mark>{escape_html(quote_)}</mark>{escape_html(after)}</div>'
         f"{open_link}</div>"
     )
 
 
-def _hit_card(h: Hit, link: DocLink | None) -> str:
+def _hit_card(h: Hit, link: DocLink | None, ui_lang: str = "en") -> str:
     c = h.chunk
     text = c.text if len(c.text) <= 2 * CONTEXT_CHARS else c.text[: 2 * CONTEXT_CHARS] + "…"
-    open_link = _open_link(link, c.doc_id, c.start, c.end)
+    open_link = _open_link(link, c.doc_id, c.start, c.end, ui_lang)
     return (
         f'<div class="src-card related" data-doc="{escape_html(c.doc_id)}">'
         f'<div class="src-head"><span class="src-title">{escape_html(c.title or c.doc_id)}</span></div>'
-        f'<div class="src-meta">{escape_html(_meta(c.date, c.lang))} · score {h.score:.2f}</div>'
+        f'<div class="src-meta">{escape_html(_meta(c.date, c.lang, ui_lang))} · score {h.score:.2f}</div>'
         f'<div class="src-passage">{escape_html(text)}</div>{open_link}</div>'
     )
 
@@ -213,15 +216,20 @@ def sources_html(answer: Answer | None, link: DocLink | None = None) -> str:
 def _sources_html(answer: Answer | None, link: DocLink | None) -> str:
     if answer is None:
         return '<div class="src-empty">Sources of the answer appear here, with the quoted sentence highlighted.</div>'
+    fr = answer.lang == "fr"
     if answer.refused:
-        cards = "".join(_hit_card(h, link) for h in answer.related)
+        cards = "".join(_hit_card(h, link, answer.lang) for h in answer.related)
+        if fr:
+            return (f'<div class="src-refused" role="status"><strong>{NOT_FOUND_FR}.</strong> Les passages les '
+                    f"plus proches sont affichés ci-dessous ; aucun ne répond à la question.</div>{cards}")
         return (
             f'<div class="src-refused" role="status"><strong>{NOT_FOUND}.</strong> '
             f"The closest passages are shown below; none of them answers the question.</div>{cards}"
         )
     if not answer.citations:
-        return '<div class="src-empty">This answer cites no source.</div>'
-    return "".join(_citation_card(c, link) for c in answer.citations)
+        return '<div class="src-empty">Cette réponse ne cite aucune source.</div>' if fr else (
+            '<div class="src-empty">This answer cites no source.</div>')
+    return "".join(_citation_card(c, link, answer.lang) for c in answer.citations)
 
 
 def hits_answer_html(hits: Sequence[Hit], link: DocLink | None = None) -> str:
@@ -259,8 +267,13 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "October", "November", "December")
 
 
-def display_date(date: str | None) -> str:
-    """An ISO or partial date for people: ``2022-05-27`` stays, ``--05-27`` → ``27 May (year not stated)``."""
+def display_date(date: str | None, ui_lang: str = "en") -> str:
+    """An ISO or partial date for people: ``2022-05-27`` stays, ``--05-27`` → ``27 May (year not stated)``
+    (``ui_lang`` "fr": ``27 mai (année non précisée)``, "sans date")."""
+    if ui_lang == "fr":
+        from rag.types import display_date as spelled
+
+        return spelled(date, "fr") if not date or date.startswith("--") else date
     if not date:
         return "undated"
     m = re.fullmatch(r"--(\d\d)-(\d\d)", date)
