@@ -274,3 +274,12 @@ def test_what_is_an_acronym_or_a_quoted_term_asks_for_a_sentence_that_uses_it():
     assert intent.asked_term("What is the capital of Australia?") is None  # no name to look for
     assert intent.asked_term("What is item 13 about?") is None
     assert intent.mentions('go public through "GEM" financing', "GEM") and not intent.mentions("gemstones", "GEM")
+
+
+def test_a_figure_the_question_gives_is_no_answer_to_it():
+    goal = "Strive to achieve the goal of 600 billion yuan for SME loans this year."
+    assert refusal.lacks_asked_quantity(
+        "By how much does this year's 600 billion yuan loan goal for SMEs exceed last year's figure?", [goal])
+    assert not refusal.lacks_asked_quantity("How much will banks lend to SMEs this year?", [goal])
+    assert refusal.lacks_asked_quantity("How many of the 20 measures concern loans?", ["The ministry issued 20 measures."])
+    assert not refusal.lacks_asked_quantity("How many of the 20 measures concern loans?", ["Five of the 20 measures concern loans."])

@@ -228,7 +228,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                        or refusal.misses_key_facts(question, pool))
             if not refused and refusal.asks_quantity(question):
                 states = refusal.states_amount if refusal.asks_amount(question) else refusal.states_quantity
-                picks = select.lead_first(picks, [states(x) for x in texts])
+                given = intent.key_numbers(question)  # a figure the question gives is no answer to it
+                picks = select.lead_first(picks, [states(refusal.without_figures(x, given)) for x in texts])
             elif not refused and intent.asks_date(question):
                 picks = select.lead_first(picks, [intent.states_date(x) for x in texts])
             elif not refused and (person := intent.asked_person(question)) is not None:

@@ -279,7 +279,11 @@ def lacks_asked_quantity(question: str, sentences: list[str], same_language: lis
         measured = measured & idf.keys()  # the words some passage uses
     needed = MEASURED_SHARE * sum(idf[t] for t in measured)
     same = same_language if same_language is not None else [True] * len(sentences)
+    from .intent import key_numbers
+
+    given = key_numbers(question)
     for s, own in zip(sentences, same):
+        s = without_figures(s, given)
         if not states_quantity(s) or (amount and not own and not states_amount(s)) or (rate and not states_rate(s)):
             continue
         # Quarters, halves and years read alike in English and French ("premier trimestre"):
@@ -290,6 +294,16 @@ def lacks_asked_quantity(question: str, sentences: list[str], same_language: lis
         if not nouns or not own or nouns & {_stem(w) for w in re.findall(r"[^\W\d_][\w-]*", s)}:
             return False
     return True
+
+
+def without_figures(sentence: str, numbers: frozenset[str]) -> str:
+    """The sentence without the figures the question itself gives: "By how much does this year's
+    600 billion yuan goal exceed last year's?" is not answered by "the goal of 600 billion yuan",
+    nor "how many of the 20 measures concern loans?" by "issued 20 measures"."""
+    for n in numbers:
+        sentence = re.sub(rf"(?<![\w.,]){re.escape(n)}(?![\d])(?:\s*(?:{_UNITS}|%|percent|pour\s*cent|yuans?)\b)*",
+                          " ", sentence, flags=re.I)
+    return sentence
 
 
 def misses_key_facts(question: str, candidates: list[str]) -> bool:
