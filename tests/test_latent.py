@@ -90,3 +90,43 @@ def test_an_index_of_a_model_without_latent_terms_has_none(sample_engine):
     view = sample_engine.view()
     keys = view.sentences_of(view.documents()[0].id)
     assert view.sentence_latent(keys) is None
+
+
+class _View:
+    """The few StoreView reads ``_latent_neighbours`` makes, over one French document of five sentences."""
+
+    def __init__(self) -> None:
+        from rag.sentences import Sentence
+        from rag.types import Chunk
+
+        self.sents = {r: Sentence(f"Phrase {r}.", 20 * r, 20 * r + 10, doc_id="fr1") for r in range(5)}
+        self.chunk_list = [Chunk(id=f"fr1#{i}", doc_id="fr1", text="…", start=40 * i, end=40 * i + 40, title="T",
+                                 source="fr1.txt", lang="fr", date=None) for i in range(3)]
+        # one latent feature each: sentence r has feature r, weight 1
+        self.ids = {r: np.array([r, -1], np.int16) for r in range(5)}
+
+    def sentences_of(self, doc_id):
+        return list(self.sents) if doc_id == "fr1" else []
+
+    def sentences(self, keys):
+        return [self.sents[k] for k in keys]
+
+    def sentence_latent(self, keys):
+        return (np.stack([self.ids[k] for k in keys]), np.tile(np.array([1.0, 0.0], np.float16), (len(keys), 1)))
+
+    def chunks_of(self, doc_id):
+        return self.chunk_list
+
+
+def test_the_other_language_sentences_nearest_by_latent_terms_join_the_pool_when_they_beat_it():
+    from rag.answer.pipeline import _latent_neighbours
+
+    view = _View()
+    q = np.zeros(17, np.float32)
+    q[[3, 4, 1]] = [0.9, 0.5, 0.7]  # the question's latent terms: 3 best, then 1 (pooled), then 4
+    pooled_chunk = view.chunk_list[0]
+    near = _latent_neighbours(view, q, [1], [pooled_chunk], [True])
+    # sentence 3 beats the pooled sentence 1 (0.9 > 0.7) and joins with the chunk that holds it;
+    # sentence 4 (0.5) does not beat it
+    assert [(r, c.id) for r, c in near] == [(3, "fr1#1")]
+    assert _latent_neighbours(view, q, [1], [pooled_chunk], [False]) == []  # no other-language pool: nothing
