@@ -20,7 +20,7 @@ from .chunking import chunk_document
 from .embed import Embedder
 from .settings import Settings
 from .stores.base import DocumentRecord
-from rag.sentences import Sentence, answerable_sentences
+from rag.sentences import Sentence, answerable_sentences, embedding_text
 from .types import Chunk, Document
 
 Progress = Callable[[float, str], None]
@@ -74,13 +74,14 @@ def build_records(
     flat_s = [x for xs in sentences for x in xs]
     embed = _Embedding(embedder, len(flat_c) + len(flat_s), progress, on_progress)
     vectors = embed.fill([c.text for c in flat_c], [None] * len(flat_c), "chunks")
-    svectors = embed.fill([x.text for x in flat_s], [None] * len(flat_s), "sentences")
+    read = [embedding_text(x.text) for x in flat_s]  # without the "?" marks scraping left inside
+    svectors = embed.fill(read, [None] * len(flat_s), "sentences")
     embed.close()
     # A model with a latent-terms head (multilingual-e5) describes each sentence by them too, so
     # that answering ranks sentences in another language than the question on shared concepts.
     latent = None
     if flat_s and getattr(embedder, "latent_dim", 0):
-        latent = embedder.latent_terms([x.text for x in flat_s])
+        latent = embedder.latent_terms(read)
     records: list[DocumentRecord] = []
     i = j = 0
     for doc, cs, xs in zip(docs, chunks, sentences):

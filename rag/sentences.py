@@ -254,6 +254,21 @@ def answerable_sentences(doc_id: str, text: str) -> list[Sentence]:
     return [replace(s, doc_id=doc_id) for s in split_sentences(text) if len(s.text.split()) >= MIN_WORDS]
 
 
+_LOST_INSIDE = re.compile(r"\?(?=\s*\S)")
+
+
+def embedding_text(text: str) -> str:
+    """What the model reads of a stored sentence: its text without the "?" marks inside it.
+
+    Inside a sentence a "?" ends nothing: it is a character the page lost ("started
+    construction? Together for the benefit of the enterprise? SME service action", "the first
+    one? 1? It is a series of measures"). Read as written, such a sentence looks like a question
+    to the model and comes near every question asked: it led answers it has nothing to do with.
+    The quoted text is unchanged; only its vector and latent terms are computed on this one.
+    """
+    return " ".join(_LOST_INSIDE.sub(" ", text).split()) if "?" in text else text
+
+
 def sentences_in(sentences: list[Sentence], start: int, end: int) -> list[Sentence]:
     """The sentences whose middle lies inside ``[start, end)`` (a chunk's span)."""
     return [s for s in sentences if start <= (s.start + s.end) // 2 < end]

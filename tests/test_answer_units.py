@@ -435,3 +435,36 @@ def test_lead_with_brings_the_best_ranked_sentence_that_answers_to_the_front():
     # from the pool when no pick says it; an ineligible one (a heading) never leads
     assert _lead_with([0, 1, 2], rank, eligible, 3, [False, False, False, True, True]) == [4, 0, 1]
     assert _lead_with([0, 1], rank, eligible, 3, [False] * 5) == [0, 1]
+
+
+def test_sentences_are_embedded_without_the_question_marks_scraping_left_inside_them(tmp_path):
+    from rag.embed import HashingEmbedder
+    from rag.engine import Engine
+    from rag.sentences import embedding_text
+    from rag.settings import Settings
+
+    lost = "In March, the ministry started construction? Together for the benefit of the enterprise? SME service action."
+    assert embedding_text(lost) == ("In March, the ministry started construction Together for the benefit of the "
+                                    "enterprise SME service action.")
+    assert embedding_text("How to help small firms get out of trouble?") == "How to help small firms get out of trouble?"
+
+    class Reading(HashingEmbedder):
+        def __init__(self):
+            super().__init__(64)
+            self.read: list[str] = []
+
+        def embed_batch(self, texts, kind):
+            self.read.extend(texts)
+            return super().embed_batch(texts, kind)
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The ministry met small firms in spring. " + lost + "\n", encoding="utf-8")
+    emb = Reading()
+    eng = Engine(Settings(index_dir=str(tmp_path / "idx")), embedder=emb)
+    eng.index([docs])
+    assert embedding_text(lost) in emb.read and lost not in emb.read  # the sentence, as the model reads it
+    view = eng.view()
+    keys = view.sentences_of(view.documents()[0].id)
+    assert [x.text for x in view.sentences(keys)][-1] == lost  # quoted as written
+    assert np.allclose(view.sentence_vectors(keys)[-1], emb.embed_documents([embedding_text(lost)])[0], atol=1e-3)
