@@ -166,7 +166,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
             # The sentence that answers may be outside the pool's passages of that language: the
             # documents' sentences nearest the question by latent terms join it when they beat
             # every sentence of their language already there (``LATENT_NEIGHBOURS``).
-            near = _latent_neighbours(state, q_latent, rows, chunks, sc.other)
+            near = [] if items else _latent_neighbours(state, q_latent, rows, chunks, sc.other)
             if near:
                 rows += [r for r, _ in near]
                 chunks += [c for _, c in near]
