@@ -349,6 +349,7 @@ def _latent_overlap(state: "StoreView", q_latent: np.ndarray, rows: Sequence[int
     return (q_latent[ids.astype(np.int64)] * weights.astype(np.float32)).sum(axis=1).astype(np.float32)
 
 
+NEIGHBOUR_SCAN = 5000  # sentences read for them per question (about 1.3 MB of latent terms)
 LATENT_NEIGHBOURS = 3  # five `tune` parts (134 answerable): cited 118 without; 1 / 2 / 3 / 5: 119 / 120 / 120 / 120
 
 
@@ -366,7 +367,12 @@ def _latent_neighbours(state: "StoreView", q_latent: np.ndarray, rows: Sequence[
     """
     pooled = set(rows)
     docs = list(dict.fromkeys(c.doc_id for c, o in zip(chunks, other) if o))
-    cand = [r for d in docs for r in state.sentences_of(d) if r not in pooled]
+    cand: list[int] = []
+    for d in docs:  # best-ranked documents first; a few thousand sentences at most are read
+        cand += [r for r in state.sentences_of(d) if r not in pooled]
+        if len(cand) >= NEIGHBOUR_SCAN:
+            cand = cand[:NEIGHBOUR_SCAN]
+            break
     pool_rows = [r for r, o in zip(rows, other) if o]
     pool_chunks = [c for c, o in zip(chunks, other) if o]
     if not cand or not pool_rows:
