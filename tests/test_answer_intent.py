@@ -283,3 +283,12 @@ def test_a_figure_the_question_gives_is_no_answer_to_it():
     assert not refusal.lacks_asked_quantity("How much will banks lend to SMEs this year?", [goal])
     assert refusal.lacks_asked_quantity("How many of the 20 measures concern loans?", ["The ministry issued 20 measures."])
     assert not refusal.lacks_asked_quantity("How many of the 20 measures concern loans?", ["Five of the 20 measures concern loans."])
+
+
+def test_how_much_did_x_fall_reads_what_is_measured_like_by_how_much():
+    income = ("Statistics show that the operating income and profits of small and medium-sized industrial "
+              "enterprises increased by 14.1% and 6.5% respectively in the first quarter.")
+    others = [income, "Exports were discussed with small firms.", "The ministry supports small firms."]
+    assert refusal.lacks_asked_quantity("How much did exports of SMEs fall in the first quarter?", [income], pool=others)
+    assert not refusal.lacks_asked_quantity("How much did the profits of SMEs rise in the first quarter?", [income],
+                                            pool=others)

@@ -201,7 +201,7 @@ def other_period(question: str, sentence: str) -> bool:
 # What a "by how much did X grow" question measures: X. A figure about something else ("operating
 # income and profits rose 14%") does not answer "by what percentage did industrial value added rise?".
 _MEASURED = re.compile(
-    r"\bby\s+(?:how\s+much|what\s+(?:percentage|percent|proportion|share|amount))\s+(?:did|does|do|has|have|had|will|"
+    r"\b(?:by\s+)?(?:how\s+much|what\s+(?:percentage|percent|proportion|share|amount))\s+(?:did|does|do|has|have|had|will|"
     r"would|was|were|is|are)\s+(?P<x>.+?)\s+(?:rise|risen|grow|grown|increase|increased|fall|fallen|drop|dropped|"
     r"decline|declined|decrease|decreased|expand|expanded|shrink|shrunk|go\s+up|go\s+down)\b"
     r"|\bde\s+combien\s+(?:a|ont|avait|avaient|va|vont)(?:-t-(?:il|elle|ils|elles))?\s+(?:progress[ée]|augment[ée]|"
@@ -223,7 +223,7 @@ MEASURED_SHARE = 0.5  # rarity-weighted share of the measured thing's words (tho
 
 
 def measured_terms(question: str) -> tuple[frozenset[str], str]:
-    """Content stems of what a "by how much did X grow?" or "what is the X rate (of Y)?" question
+    """Content stems of what a "(by) how much did X grow?" or "what is the X rate (of Y)?" question
     measures (X, or X and Y less the words that only say it is a rate), and the language they are
     stemmed in; no stems for other questions."""
     from .terms import content_terms
