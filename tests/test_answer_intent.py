@@ -292,3 +292,14 @@ def test_how_much_did_x_fall_reads_what_is_measured_like_by_how_much():
     assert refusal.lacks_asked_quantity("How much did exports of SMEs fall in the first quarter?", [income], pool=others)
     assert not refusal.lacks_asked_quantity("How much did the profits of SMEs rise in the first quarter?", [income],
                                             pool=others)
+
+
+def test_how_long_asks_for_a_duration():
+    assert refusal.asks_quantity("How long can loans be extended?")
+    assert refusal.asks_quantity("Quelle est la durée de la période de report des prêts ?")
+    assert refusal.asks_quantity("Combien de temps dure le plan ?")
+    assert not refusal.asks_quantity("How long ago was the notice issued?")  # a date
+    extended = "Those who have difficulties in repayment at maturity can be extended or renewed."
+    assert refusal.lacks_asked_quantity("How long can loans be extended?", [extended])
+    assert not refusal.lacks_asked_quantity("How long is the action plan?",
+                                            ["Accelerate the implementation of the three-year action plan."])

@@ -56,7 +56,7 @@ def should_refuse(ev: Evidence, refuse_below: float, on: str = "score") -> bool:
 # without the figure ("reduce the loan interest rate" for "what relending rate
 # did the central bank set?") is related, not an answer.
 _QUANTITY_Q = re.compile(
-    r"\b(how (many|much)|by how much|what (percentage|proportion|share|amount|sum|number|rate)|"
+    r"\b(how (many|much)|by how much|how long(?! ago)|combien de temps|durée|what (percentage|proportion|share|amount|sum|number|rate)|"
     r"(growth|interest|tax|vat|unemployment|exchange) rate|combien|"
     r"quel(le)?s? (est |sont |était )?(le |la |les )?(montant|taux|pourcentage|nombre|part|budget))\b",
     re.I,
