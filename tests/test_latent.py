@@ -119,14 +119,16 @@ class _View:
 
 
 def test_the_other_language_sentences_nearest_by_latent_terms_join_the_pool_when_they_beat_it():
-    from rag.answer.pipeline import _latent_neighbours
+    from rag.answer.pipeline import _latent_neighbours, _latent_overlap
 
     view = _View()
     q = np.zeros(17, np.float32)
     q[[3, 4, 1]] = [0.9, 0.5, 0.7]  # the question's latent terms: 3 best, then 1 (pooled), then 4
     pooled_chunk = view.chunk_list[0]
-    near = _latent_neighbours(view, q, [1], [pooled_chunk], [True])
+    pooled = _latent_overlap(view, q, [1])
+    near = _latent_neighbours(view, q, [1], [pooled_chunk], [True], pooled)
     # sentence 3 beats the pooled sentence 1 (0.9 > 0.7) and joins with the chunk that holds it;
     # sentence 4 (0.5) does not beat it
-    assert [(r, c.id) for r, c in near] == [(3, "fr1#1")]
-    assert _latent_neighbours(view, q, [1], [pooled_chunk], [False]) == []  # no other-language pool: nothing
+    assert [(r, c.id) for r, c, _ in near] == [(3, "fr1#1")]
+    assert abs(near[0][2] - 0.9) < 1e-3  # its overlap, for the latent bonus
+    assert _latent_neighbours(view, q, [1], [pooled_chunk], [False], pooled) == []  # no other-language pool: nothing

@@ -154,7 +154,9 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
             chunks.append(chunk)
     qvec = memo.embed_queries([query.strip()])[0]
     qterms = content_terms(query, lang)
-    sc = _score(ctx, state, qvec, qterms, lang, rows, chunks)
+    sentences = list(state.sentences(rows))
+    vecs = state.sentence_vectors(rows) if rows else np.zeros((0, ctx.embedder.dim), np.float32)
+    sc = _score(ctx, qvec, qterms, lang, sentences, vecs, chunks)
     # A sentence in another language shares no word with the question, so its score is its cosine
     # alone, on which the document's generic sentences ("On May 27 the ministry held…") beat the one
     # that answers. The model's latent terms (concepts, in any language) rank such sentences among
@@ -166,12 +168,17 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
             # The sentence that answers may be outside the pool's passages of that language: the
             # documents' sentences nearest the question by latent terms join it when they beat
             # every sentence of their language already there (``LATENT_NEIGHBOURS``).
-            near = [] if items else _latent_neighbours(state, q_latent, rows, chunks, sc.other)
-            if near:
-                rows += [r for r, _ in near]
-                chunks += [c for _, c in near]
-                sc = _score(ctx, state, qvec, qterms, lang, rows, chunks)
             latent = _latent_overlap(state, q_latent, rows)
+            near = [] if items or latent is None else _latent_neighbours(state, q_latent, rows, chunks, sc.other,
+                                                                         latent)
+            if near:
+                added = [r for r, _, _ in near]
+                rows += added
+                chunks += [c for _, c, _ in near]
+                sentences += state.sentences(added)
+                vecs = np.vstack([vecs, state.sentence_vectors(added)])
+                latent = np.concatenate([latent, np.array([v for _, _, v in near], np.float32)])
+                sc = _score(ctx, qvec, qterms, lang, sentences, vecs, chunks)
             if latent is not None:
                 bonus = select.latent_bonus(latent, [c.lang for c in chunks], sc.other)
                 sc.scores = (sc.scores + bonus).astype(np.float32)
@@ -296,11 +303,9 @@ class _Scored:
     centred: bool
 
 
-def _score(ctx: AnswerContext, state: "StoreView", qvec: np.ndarray, qterms: frozenset[str], lang: str,
-           rows: Sequence[int], chunks: Sequence[Chunk]) -> _Scored:
-    """Score the candidate sentences ``rows`` (each in its chunk of ``chunks``) for the question."""
-    sentences = list(state.sentences(rows))
-    vecs = state.sentence_vectors(rows) if rows else np.zeros((0, ctx.embedder.dim), np.float32)
+def _score(ctx: AnswerContext, qvec: np.ndarray, qterms: frozenset[str], lang: str, sentences: list[Sentence],
+           vecs: np.ndarray, chunks: Sequence[Chunk]) -> _Scored:
+    """Score the candidate ``sentences`` (with their vectors, each in its chunk of ``chunks``) for the question."""
     terms = [content_terms(x.text, c.lang) for x, c in zip(sentences, chunks)]
     headings = [select.is_heading(x.text) for x in sentences]
     other = [c.lang in ("en", "fr") and c.lang != lang for c in chunks]
@@ -354,10 +359,10 @@ LATENT_NEIGHBOURS = 3  # five `tune` parts (134 answerable): cited 118 without; 
 
 
 def _latent_neighbours(state: "StoreView", q_latent: np.ndarray, rows: Sequence[int], chunks: Sequence[Chunk],
-                       other: Sequence[bool]) -> list[tuple[int, Chunk]]:
+                       other: Sequence[bool], latent: np.ndarray) -> list[tuple[int, Chunk, float]]:
     """Sentences of the pool's other-language documents, outside the pool, whose latent overlap
-    with the question beats that of every pool sentence of their language: the best
-    ``LATENT_NEIGHBOURS``, each with the chunk that holds it.
+    with the question beats that of every pool sentence of their language (``latent``: the pool's
+    overlaps): the best ``LATENT_NEIGHBOURS``, each with the chunk that holds it and its overlap.
 
     An English question answered by the French document finds the passages of that document
     that share its cosine's favourites (the document's opening lines), not always the one that
@@ -366,6 +371,12 @@ def _latent_neighbours(state: "StoreView", q_latent: np.ndarray, rows: Sequence[
     in the document. Only documents already in the pool are read: the search chose them.
     """
     pooled = set(rows)
+    best: dict[str, float] = {}  # per language: the best overlap in the pool
+    for c, o, v in zip(chunks, other, latent):
+        if o:
+            best[c.lang] = max(best.get(c.lang, -np.inf), float(v))
+    if not best:
+        return []
     docs = list(dict.fromkeys(c.doc_id for c, o in zip(chunks, other) if o))
     cand: list[int] = []
     for d in docs:  # best-ranked documents first; a few thousand sentences at most are read
@@ -373,29 +384,21 @@ def _latent_neighbours(state: "StoreView", q_latent: np.ndarray, rows: Sequence[
         if len(cand) >= NEIGHBOUR_SCAN:
             cand = cand[:NEIGHBOUR_SCAN]
             break
-    pool_rows = [r for r, o in zip(rows, other) if o]
-    pool_chunks = [c for c, o in zip(chunks, other) if o]
-    if not cand or not pool_rows:
-        return []
-    in_pool = _latent_overlap(state, q_latent, pool_rows)
     near = _latent_overlap(state, q_latent, cand)
-    if in_pool is None or near is None:
+    if near is None:
         return []
-    best: dict[str, float] = {}  # per language: the best overlap in the pool
-    for c, v in zip(pool_chunks, in_pool):
-        best[c.lang] = max(best.get(c.lang, -np.inf), float(v))
-    lang_of = {c.doc_id: c.lang for c in pool_chunks}
-    out: list[tuple[int, Chunk]] = []
+    lang_of = {c.doc_id: c.lang for c, o in zip(chunks, other) if o}
+    out: list[tuple[int, Chunk, float]] = []
     for j in np.argsort(-near, kind="stable"):
-        r = cand[int(j)]
-        x = state.sentences([r])[0]
         if len(out) >= LATENT_NEIGHBOURS or float(near[j]) <= min(best.values()):
             break
+        r = cand[int(j)]
+        x = state.sentences([r])[0]
         if float(near[j]) <= best.get(lang_of.get(x.doc_id, ""), np.inf):
             continue
         chunk = next((c for c in state.chunks_of(x.doc_id) if c.start <= x.start and x.end <= c.end), None)
         if chunk is not None:
-            out.append((r, chunk))
+            out.append((r, chunk, float(near[j])))
     return out
 
 

@@ -301,7 +301,7 @@ def without_figures(sentence: str, numbers: frozenset[str]) -> str:
     600 billion yuan goal exceed last year's?" is not answered by "the goal of 600 billion yuan",
     nor "how many of the 20 measures concern loans?" by "issued 20 measures"."""
     for n in numbers:
-        sentence = re.sub(rf"(?<![\w.,]){re.escape(n)}(?![\d])(?:\s*(?:{_UNITS}|%|percent|pour\s*cent|yuans?)\b)*",
+        sentence = re.sub(rf"(?<![\w.,]){re.escape(n)}(?![\d])(?:\s*(?:{_UNITS}|pour\s*cent|yuans)\b)*",
                           " ", sentence, flags=re.I)
     return sentence
 
