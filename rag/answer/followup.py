@@ -34,7 +34,7 @@ _OPENING = re.compile(f"{_CONTINUATION.pattern}|{_WEAK_OPENING.pattern}", re.I)
 # After such an opening, a bare noun phrase with no question word or verb of its own is
 # elliptical: "and the interest rates?", "and for small firms?", "et les taux ?".
 _ELLIPSIS = re.compile(
-    r"^\s*(?:and|also|et|aussi)\b[\s,:]*(?:the|for|with|in|on|of|to|les|la|le|l['’]|des|du|de|pour|sur|en|aux?)\b"
+    _WEAK_OPENING.pattern + r"(?:the|for|with|in|on|of|to|les|la|le|l['’]|des|du|de|pour|sur|en|aux?)\b"
     r"(?![^?]*\b(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|will|"
     r"quel\w*|qui|que|quoi|quand|où|comment|combien|pourquoi|est|sont)\b)", re.I)
 # Pronouns that point back to something named before.
@@ -156,7 +156,7 @@ def _neighbour_item(question: str, previous: str) -> str | None:
     return f"{word.group(1).lower() if word else 'item'} {n}"
 
 
-_NAMES_NEW = re.compile(r"^\s*(?:and|also|et|aussi)\b[\s,:]*(?:the|les|la|le|l['’]|des|du)\b", re.I)
+_NAMES_NEW = re.compile(_WEAK_OPENING.pattern + r"(?:the|les|la|le|l['’]|des|du)\b", re.I)
 
 
 def _replaces(question: str) -> bool:
