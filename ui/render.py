@@ -13,10 +13,10 @@ import re
 from typing import Callable, Iterable, Sequence
 from urllib.parse import quote
 
+from rag.answer.compose import heading, label
 from rag.types import Answer, Citation, Document, Hit
 
-NOT_FOUND = "Not found in the documents"
-NOT_FOUND_FR = "Introuvable dans les documents"
+NOT_FOUND = label("not_found", "en")
 CONTEXT_CHARS = 280  # characters of context shown on each side of a quoted sentence
 
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -103,20 +103,16 @@ def answer_markdown(answer: Answer, link: DocLink | None = None) -> str:
     The bubble also carries its own source cards (hidden, ``.answer-sources``): clicking a
     citation in an earlier answer shows that answer's sources, not the latest's (ui/static/chat.js).
     """
-    from rag.answer.compose import label
-
     lang = answer.lang
-    colon = " :" if lang == "fr" else ":"
     lines: list[str] = []
     if answer.query and answer.query.strip() != answer.question.strip():
-        lines.append(f"<small>🔎 {label('searched_for', lang)}{colon} *{escape_md(answer.query)}*</small>\n")
+        lines.append(f"<small>🔎 {heading('searched_for', lang)} *{escape_md(answer.query)}*</small>\n")
     if answer.refused:
         # One refusal line (the answer's own words), then each related document once.
-        missing = NOT_FOUND_FR if lang == "fr" else NOT_FOUND
-        lines.append(f"**{text_markdown(answer.text, ()) if answer.text.strip() else missing + '.'}**")
+        lines.append(f"**{text_markdown(answer.text, ()) if answer.text.strip() else label('not_found', lang) + '.'}**")
         docs = distinct_documents(answer.related)
         if docs:
-            lines.append(f"\n{label('related_documents', lang)}{colon}\n")
+            lines.append(f"\n{heading('related_documents', lang)}\n")
             for c in docs[:5]:
                 lines.append(f"- {escape_md(c.title or c.doc_id)} <small>({escape_md(_meta(c.date, c.lang, lang))})</small>")
     else:
@@ -130,7 +126,7 @@ def answer_markdown(answer: Answer, link: DocLink | None = None) -> str:
                 )
     if answer.flagged:
         # Statements an LLM wrote without a valid citation: shown, but marked as unverified.
-        lines.append(f"\n<small>⚠️ {label('not_backed', lang)}{colon}</small>")
+        lines.append(f"\n<small>⚠️ {heading('not_backed', lang)}</small>")
         lines.extend(f"<small>- {escape_md(f)}</small>" for f in answer.flagged)
     if answer.notice:
         lines.append(f"\n<small>ℹ️ {escape_md(answer.notice)}</small>")
@@ -171,8 +167,7 @@ def _open_link(link: DocLink | None, doc_id: str, start: int, end: int, ui_lang:
     if link is None:
         return ""
     href = escape_html(link(doc_id, start, end))
-    words = "Ouvrir le document" if ui_lang == "fr" else "Open document"
-    return f'<a class="src-open" href="{href}" target="_blank" rel="noopener">{words} ↗</a>'
+    return f'<a class="src-open" href="{href}" target="_blank" rel="noopener">{label("open_document", ui_lang)} ↗</a>'
 
 
 def _citation_card(c: Citation, link: DocLink | None, ui_lang: str = "en") -> str:
@@ -216,19 +211,13 @@ def sources_html(answer: Answer | None, link: DocLink | None = None) -> str:
 def _sources_html(answer: Answer | None, link: DocLink | None) -> str:
     if answer is None:
         return '<div class="src-empty">Sources of the answer appear here, with the quoted sentence highlighted.</div>'
-    fr = answer.lang == "fr"
+    lang = answer.lang
     if answer.refused:
-        cards = "".join(_hit_card(h, link, answer.lang) for h in answer.related)
-        if fr:
-            return (f'<div class="src-refused" role="status"><strong>{NOT_FOUND_FR}.</strong> Les passages les '
-                    f"plus proches sont affichés ci-dessous ; aucun ne répond à la question.</div>{cards}")
-        return (
-            f'<div class="src-refused" role="status"><strong>{NOT_FOUND}.</strong> '
-            f"The closest passages are shown below; none of them answers the question.</div>{cards}"
-        )
+        cards = "".join(_hit_card(h, link, lang) for h in answer.related)
+        return (f'<div class="src-refused" role="status"><strong>{label("not_found", lang)}.</strong> '
+                f'{label("closest_shown", lang)}</div>{cards}')
     if not answer.citations:
-        return '<div class="src-empty">Cette réponse ne cite aucune source.</div>' if fr else (
-            '<div class="src-empty">This answer cites no source.</div>')
+        return f'<div class="src-empty">{label("no_source", lang)}</div>'
     return "".join(_citation_card(c, link, answer.lang) for c in answer.citations)
 
 

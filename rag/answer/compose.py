@@ -50,12 +50,22 @@ _LABELS = {
                     "fr": "Affirmations non étayées (sans citation valide)"},
     "not_backed": {"en": "Not backed by a cited passage", "fr": "Sans passage cité à l'appui"},
     "note": {"en": "Note", "fr": "Remarque"},
+    "not_found": {"en": "Not found in the documents", "fr": "Introuvable dans les documents"},
+    "closest_shown": {"en": "The closest passages are shown below; none of them answers the question.",
+                      "fr": "Les passages les plus proches sont affichés ci-dessous ; aucun ne répond à la question."},
+    "no_source": {"en": "This answer cites no source.", "fr": "Cette réponse ne cite aucune source."},
+    "open_document": {"en": "Open document", "fr": "Ouvrir le document"},
 }
 
 
 def label(key: str, lang: str) -> str:
     """A label shown around an answer, in the question's language (English for any other)."""
     return _LABELS[key]["fr" if lang == "fr" else "en"]
+
+
+def heading(key: str, lang: str) -> str:
+    """A label that introduces what follows it: "Sources:", "Sources :" (French puts a space first)."""
+    return label(key, lang) + (" :" if lang == "fr" else ":")
 
 
 def lead_line(lang: str, n_points: int, n_docs: int) -> str:

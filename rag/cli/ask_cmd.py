@@ -24,31 +24,30 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def _human(answer) -> str:
-    from rag.answer.compose import label
+    from rag.answer.compose import heading
     from rag.types import display_date
 
     lang = answer.lang
-    colon = " :" if lang == "fr" else ":"
     lines = []
     if answer.query.strip() != answer.question.strip():
-        lines.append(f"({label('searched_for', lang).lower()}{colon} {answer.query})")
+        lines.append(f"({heading('searched_for', lang).lower()} {answer.query})")
     lines.append(answer.text)
     if answer.refused and answer.related:
-        lines.append(f"\n{label('related_passages', lang)}{colon}")
+        lines.append(f"\n{heading('related_passages', lang)}")
         for h in answer.related:
             c = h.chunk
             text = " ".join(c.text.split())
             lines.append(f"  - {c.title} ({display_date(c.date, answer.lang)}, {c.lang}, {c.doc_id} {c.start}-{c.end}): "
                          f"{text[:160]}{'…' if len(text) > 160 else ''}")
     if answer.citations:
-        lines.append(f"\n{label('sources', lang)}{colon}")
+        lines.append(f"\n{heading('sources', lang)}")
         for c in answer.citations:
             lines.append(f"  [{c.n}] {c.title} ({display_date(c.date, answer.lang)}, {c.lang}) {c.doc_id} chars {c.start}-{c.end}")
     if answer.flagged:
-        lines.append(f"\n{label('unsupported', lang)}{colon}")
+        lines.append(f"\n{heading('unsupported', lang)}")
         lines.extend(f"  ! {s}" for s in answer.flagged)
     if answer.notice:
-        lines.append(f"\n{label('note', lang)}{colon} {answer.notice}")
+        lines.append(f"\n{heading('note', lang)} {answer.notice}")
     return "\n".join(lines)
 
 
