@@ -228,3 +228,4 @@ def test_the_verb_that_opens_a_request_is_not_what_it_asks_about(tmp_path):
         assert not a.refused and "reduce taxes" in a.citations[0].text, (q, a.text)
     a = eng.ask("Which firms are on the list of key enterprises?")  # inside a question, "list" is content
     assert not a.refused and "list of key enterprises" in a.citations[0].text, a.text
+

@@ -468,3 +468,25 @@ def test_sentences_are_embedded_without_the_question_marks_scraping_left_inside_
     keys = view.sentences_of(view.documents()[0].id)
     assert [x.text for x in view.sentences(keys)][-1] == lost  # quoted as written
     assert np.allclose(view.sentence_vectors(keys)[-1], emb.embed_documents([embedding_text(lost)])[0], atol=1e-3)
+
+
+def test_names_match_across_languages_whatever_the_stemmer_makes_of_them():
+    # Stemmed as English "Xia" stays "xia" and "Yaqing" becomes "yaqe"; as French, "xi" and
+    # "yaqing": "Who is Han Xia?" found no French sentence holding all its words, and its full
+    # coverage (which answers a question whatever the model's cosine) was lost.
+    from types import SimpleNamespace
+
+    from rag.answer.pipeline import _score
+    from rag.sentences import Sentence
+    from rag.types import Chunk
+
+    texts = [("Les dirigeants du ministère Xu Xiaolan, Han Xia et Xu Kemin ont assisté à la réunion.", "fr"),
+             ("Xiao Yaqing, ministre, a prononcé un discours.", "fr"),
+             ("Han Xia spoke about loans.", "en")]
+    sentences = [Sentence(t, 0, len(t)) for t, _ in texts]
+    chunks = [Chunk(f"c{i}", f"d{i}", t, 0, len(t), lang=lang) for i, (t, lang) in enumerate(texts)]
+    vecs = np.eye(3, 4, dtype=np.float32)
+    ctx = SimpleNamespace(embedder=SimpleNamespace(center_sentences=False))
+    for question, full in (("Who is Han Xia?", (0, 2)), ("And what about Xiao Yaqing?", (1,))):
+        scored = _score(ctx, np.ones(4, np.float32) / 2, question, "en", sentences, vecs, chunks)
+        assert [i for i in range(3) if scored.cov[i] > 0.999] == list(full), (question, scored.cov)

@@ -156,7 +156,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     qterms = question_terms(query, lang)
     sentences = list(state.sentences(rows))
     vecs = state.sentence_vectors(rows) if rows else np.zeros((0, ctx.embedder.dim), np.float32)
-    sc = _score(ctx, qvec, qterms, lang, sentences, vecs, chunks)
+    sc = _score(ctx, qvec, query, lang, sentences, vecs, chunks)
     # A sentence in another language shares no word with the question, so its score is its cosine
     # alone, on which the document's generic sentences ("On May 27 the ministry held…") beat the one
     # that answers. The model's latent terms (concepts, in any language) rank such sentences among
@@ -178,7 +178,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                 sentences += state.sentences(added)
                 vecs = np.vstack([vecs, state.sentence_vectors(added)])
                 latent = np.concatenate([latent, np.array([v for _, _, v in near], np.float32)])
-                sc = _score(ctx, qvec, qterms, lang, sentences, vecs, chunks)
+                sc = _score(ctx, qvec, query, lang, sentences, vecs, chunks)
             if latent is not None:
                 bonus = select.latent_bonus(latent, [c.lang for c in chunks], sc.other)
                 sc.scores = (sc.scores + bonus).astype(np.float32)
@@ -303,13 +303,19 @@ class _Scored:
     centred: bool
 
 
-def _score(ctx: AnswerContext, qvec: np.ndarray, qterms: frozenset[str], lang: str, sentences: list[Sentence],
+def _score(ctx: AnswerContext, qvec: np.ndarray, query: str, lang: str, sentences: list[Sentence],
            vecs: np.ndarray, chunks: Sequence[Chunk]) -> _Scored:
     """Score the candidate ``sentences`` (with their vectors, each in its chunk of ``chunks``) for the question."""
     terms = [content_terms(x.text, c.lang) for x, c in zip(sentences, chunks)]
     headings = [select.is_heading(x.text) for x in sentences]
     other = [c.lang in ("en", "fr") and c.lang != lang for c in chunks]
-    scores, cos, cov = select.score_sentences(qvec, vecs, qterms, terms, headings, other_language=other)
+    # A sentence's words and the question's are compared stemmed alike: stemmed as English,
+    # "Yaqing" is "yaqe" and "Xia" stays "xia", as French "yaqing" and "xi", so "Who is Han Xia?"
+    # found no French sentence naming all of "Han Xia".
+    qterms = question_terms(query, lang)
+    asked = [question_terms(query, c.lang) if o else qterms for c, o in zip(chunks, other)]
+    scores, cos, cov = select.score_sentences(qvec, vecs, qterms, terms, headings, other_language=other,
+                                              question_terms_each=asked)
     # Headings, the document's title, bylines and the document's own questions are never points,
     # and never count as evidence.
     eligible = np.array([not headings[i] and not select.is_label(sentences[i].text, chunks[i].title)

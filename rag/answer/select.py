@@ -184,19 +184,22 @@ def score_sentences(
     headings: Sequence[bool] = (),
     semantic_weight: float = SEMANTIC_WEIGHT,
     other_language: Sequence[bool] = (),
+    question_terms_each: Sequence[frozenset[str]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(score, cosine, coverage) arrays, one value per candidate sentence.
 
     A sentence in another language than the question (``other_language``) shares
     no words with it by construction: its score is its cosine alone, instead of
-    a mix in which the word part is always zero.
+    a mix in which the word part is always zero. ``question_terms_each``, when
+    given, holds the question's terms for each sentence (stemmed in its language).
     """
     if len(term_sets) == 0:
         z = np.zeros(0, dtype=np.float32)
         return z, z, z
     cos = (sentence_vecs @ question_vec).astype(np.float32)
     idf = idf_weights(term_sets)
-    cov = np.array([coverage(question_terms, t, idf, len(term_sets)) for t in term_sets], dtype=np.float32)
+    asked = [question_terms] * len(term_sets) if question_terms_each is None else question_terms_each
+    cov = np.array([coverage(q, t, idf, len(term_sets)) for q, t in zip(asked, term_sets)], dtype=np.float32)
     return mix(cos, cov, headings, semantic_weight, other_language), cos, cov
 
 
