@@ -9,18 +9,23 @@ CLI, the chat and the API refuse the same way, with one line.
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from .errors import InputError
 
 HISTORY_TURNS = 10  # follow-ups only lean on the last turns; older ones are dropped
+_WORD = re.compile(r"[^\W_]")  # a letter or a digit, in any script
 
 
 def check_question(text: str, limit: int, what: str = "question") -> None:
-    """Raise InputError when ``text`` is longer than ``limit`` characters."""
+    """Raise InputError when ``text`` is longer than ``limit`` characters or holds no letter or digit."""
     if len(text) > limit:
         raise InputError(f"{what} too long: {len(text)} characters, the limit is {limit} "
                          "(setting max_question_chars)")
+    # "???" or "🚀" was answered with five points: every sentence is some distance from nothing.
+    if what != "earlier question" and text.strip() and not _WORD.search(text):
+        raise InputError(f"{what} has no words: ask it in words")
 
 
 def bounded_history(history: Sequence[tuple[str, str]], limit: int) -> tuple[tuple[str, str], ...]:

@@ -99,3 +99,12 @@ def test_too_long_question_in_a_batch_names_the_line(capsys, tmp_path):
     assert main(["ask", "--batch", str(f), "--json", "--index-dir", str(tmp_path / "none")]) == 2
     err = _err(capsys)
     assert ":2:" in err and "too long" in err
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+@pytest.mark.parametrize("question", ["???", "🚀🚀", "… !"])
+def test_a_question_without_a_word_fails_with_one_line(capsys, tmp_path, command, question):
+    # "???" was answered with five points: every sentence is some distance from nothing.
+    assert main([command, question, "--index-dir", str(tmp_path / "none")]) == 2
+    err = _err(capsys)
+    assert "has no words" in err and "\n" not in err.strip()
