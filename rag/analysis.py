@@ -28,6 +28,9 @@ _STOPWORD_LISTS = {
     "no": "STOPWORDS_NORWEGIAN", "ru": "STOPWORDS_RUSSIAN", "tr": "STOPWORDS_TURKISH",
 }
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# "SMEs" and "SME" are one word, but lower-cased "smes" is no English stem of "sme": a question
+# about "SMEs" missed the sentence on "SME loans" (BM25 and answer terms alike).
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
 _local = threading.local()
 
 
@@ -59,9 +62,14 @@ def stemmer(lang: str):  # -> Stemmer.Stemmer | None
     return cache[lang]
 
 
+def _lower(text: str) -> str:
+    """``text`` lower-cased, an acronym's plural as the acronym ("SMEs" → "sme")."""
+    return _ACRONYM_PLURAL.sub(r"\1", text).lower()
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (apostrophes and hyphens split words: l’industrie → l, industrie)."""
-    return _TOKEN.findall(text.lower())
+    return _TOKEN.findall(_lower(text))
 
 
 def fold_accents(s: str) -> str:
@@ -73,7 +81,7 @@ def fold_accents(s: str) -> str:
 def tokenize(text: str, lang: str) -> list[str]:
     """Lowercase word tokens, stopwords removed, stemmed for ``lang``, accents folded."""
     # Split French elisions (l’industrie → industrie) before tokenising.
-    text = re.sub(r"\b([ldjmntsc]|qu)['’]", " ", text.lower())
+    text = re.sub(r"\b([ldjmntsc]|qu)['’]", " ", _lower(text))
     stop = stopwords(lang)
     words = [w for w in _TOKEN.findall(text) if w not in stop]
     stem = stemmer(lang)
