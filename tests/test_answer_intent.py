@@ -225,7 +225,7 @@ def test_a_number_glued_to_letters_is_a_name_not_a_quantity():
 def test_a_rate_question_is_answered_by_the_rate_of_what_it_asks():
     s = "Operating income and profits of small firms increased by 14.6% and 7.5% respectively."
     pool = [s, "Banks should cut the interest rate on loans to small firms.", "Small firms will get loans."]
-    assert refusal.measured_terms("What is the growth rate of profits of SMEs in the first quarter?")[0] == {"profit", "smes"}
+    assert refusal.measured_terms("What is the growth rate of profits of SMEs in the first quarter?")[0] == {"profit", "sme"}
     assert refusal.measured_terms("Quel est le taux de chômage des jeunes en Chine ?") == (frozenset({"chômag", "jeun"}), "fr")
     assert refusal.lacks_asked_quantity("What is the interest rate cut for small firms?", [s], pool=pool)
     assert not refusal.lacks_asked_quantity("What was the growth rate of profits of small firms?", [s], pool=pool)
@@ -303,3 +303,16 @@ def test_how_long_asks_for_a_duration():
     assert refusal.lacks_asked_quantity("How long can loans be extended?", [extended])
     assert not refusal.lacks_asked_quantity("How long is the action plan?",
                                             ["Accelerate the implementation of the three-year action plan."])
+
+
+def test_how_much_money_was_put_into_x_measures_x():
+    # "How much money was put into the special relief funds for SMEs?" was answered by the 600
+    # billion yuan loan goal: an amount, but of loans, not of the funds asked about.
+    q = "How much money was put into the special relief funds for SMEs?"
+    assert refusal.measured_terms(q) == (frozenset({"special", "relief", "fund", "sme"}), "en")
+    loans = "Strive to achieve the goal of 600 billion yuan for SME loans this year and supplement guarantee funds."
+    relief = "The special relief funds for SMEs received 30 billion yuan."
+    pool = [loans, relief, "SMEs will get help.", "The ministry supports SMEs in every province."]
+    assert refusal.lacks_asked_quantity(q, [loans], pool=pool)
+    assert not refusal.lacks_asked_quantity(q, [relief], pool=pool)
+    assert refusal.measured_terms("How much was allocated to technological transformation?")[0] == {"technolog", "transform"}

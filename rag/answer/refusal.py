@@ -204,6 +204,10 @@ _MEASURED = re.compile(
     r"\b(?:by\s+)?(?:how\s+much|what\s+(?:percentage|percent|proportion|share|amount))\s+(?:did|does|do|has|have|had|will|"
     r"would|was|were|is|are)\s+(?P<x>.+?)\s+(?:rise|risen|grow|grown|increase|increased|fall|fallen|drop|dropped|"
     r"decline|declined|decrease|decreased|expand|expanded|shrink|shrunk|go\s+up|go\s+down)\b"
+    # "how much money was put into the relief funds for SMEs?": what the money went to is measured
+    r"|\bhow\s+much(?:\s+(?:money|funding|cash|capital))?\s+(?:was|were|is|are|has\s+been|have\s+been|will\s+be|would\s+be)"
+    r"\s+(?:put|invested|allocated|spent|given|granted|provided|earmarked|set\s+aside|injected|paid)\s+"
+    r"(?:into|in|to|for|on)\s+(?P<z>[^?]+)"
     r"|\bde\s+combien\s+(?:a|ont|avait|avaient|va|vont)(?:-t-(?:il|elle|ils|elles))?\s+(?:progress[ée]|augment[ée]|"
     r"baiss[ée]|diminu[ée]|cr[uû]|recul[ée])\s+(?P<y>.+?)(?=\s+(?:au|en|dans|pendant|depuis|sur|selon|par)\b|\s*[?,.]|$)",
     re.I,
@@ -232,7 +236,7 @@ def measured_terms(question: str) -> tuple[frozenset[str], str]:
     m = _MEASURED.search(question)
     if m:
         lang = "fr" if m.group("y") else "en"
-        x = re.split(cut, m.group("x") or m.group("y"), maxsplit=1)[0]
+        x = re.split(cut, m.group("x") or m.group("y") or m.group("z"), maxsplit=1)[0]
         generic: frozenset[str] = frozenset()
     else:
         m = _MEASURED_RATE.search(question)
