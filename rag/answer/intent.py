@@ -278,3 +278,45 @@ def without_attribution(question: str) -> str:
     Yaqing"), or the question itself when nothing else would be left."""
     rest = _ATTRIBUTION.sub("", question).strip(" ,;")
     return rest if len(rest.split()) >= 3 else question
+
+
+# "What did Xiao Yaqing say about 5G?", "selon Xu Xiaolan", "Qu'a dit Xiao Yaqing … ?": the question
+# asks what one person said, and a sentence that reports what another person said ("Xu Xiaolan
+# revealed that …") does not answer it, however near its words.
+_SPEECH_Q = re.compile(
+    r"\b(?:say|said|says|saying|explain(?:ed)?|announce[ds]?|reveal(?:ed)?|stress(?:ed)?|emphasi[sz]e[ds]?|"
+    r"mention(?:ed)?|talk(?:ed)?|speak|spoke|according\s+to|as\s+(?:stated|said)\s+by|selon|d['’]apr[eè]s|"
+    r"dit|déclaré|annoncé|expliqué|souligné|évoqué)\b", re.I)
+_SPEECH_VERB = (r"(?:also\s+|further\s+)?(?:said|says|explained|revealed|emphasi[sz]ed|stressed|pointed\s+out|noted|"
+                r"introduced|stated|added|announced|mentioned|disclosed|believes?|"
+                r"a\s+(?:dit|déclaré|souligné|expliqué|indiqué|annoncé|présenté|ajouté|rappelé))")
+_SPEAKER = re.compile(
+    r"^\W*(?P<who>[A-ZÀ-Ý][a-zà-ÿ]+(?:[- ][A-ZÀ-Ýa-zà-ÿ][a-zà-ÿ]+){1,2})"  # "Xu Xiaolan", "Xiao yaqing"
+    r"(?:\s*,[^,]{1,120},)?\s+" + _SPEECH_VERB + r"\b")
+
+
+def asked_speaker(question: str) -> str | None:
+    """The one person whose words the question asks for ("What did Xiao Yaqing say …?",
+    "… according to Xu Xiaolan?", "Qu'a dit Xiao Yaqing …"), or None."""
+    if not _SPEECH_Q.search(question):
+        return None
+    names = key_names(question)
+    return names[0] if len(names) == 1 else None
+
+
+def speaker(sentence: str) -> str | None:
+    """The person a sentence reports as speaking ("Xu Xiaolan explained that …", "Xu Xiaolan, Vice
+    Minister of …, said that …"), or None."""
+    m = _SPEAKER.match(sentence)
+    if not m or len(key_names(m.group("who").title())) != 1:
+        return None
+    return m.group("who")
+
+
+def other_speaker(sentence: str, asked: str) -> bool:
+    """True when the sentence reports someone else than ``asked`` as speaking."""
+    who = speaker(sentence)
+    if who is None:
+        return False
+    norm = lambda s: re.sub(r"[\s-]+", "", s.lower())  # noqa: E731
+    return norm(who) != norm(asked)

@@ -183,6 +183,10 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                 bonus = select.latent_bonus(latent, [c.lang for c in chunks], sc.other)
                 sc.scores = (sc.scores + bonus).astype(np.float32)
                 sc.rank = (sc.rank + (2 * bonus if sc.centred else bonus)).astype(np.float32)  # centred: once more
+    if (who := intent.asked_speaker(question)) is not None:
+        # "What did Xiao Yaqing say about 5G?" is not answered by "Xu Xiaolan revealed that …".
+        said = np.array([not intent.other_speaker(x.text, who) for x in sc.sentences], dtype=bool)
+        sc.eligible = sc.eligible & said
     sentences, vecs, terms, other, eligible = sc.sentences, sc.vecs, sc.terms, sc.other, sc.eligible
     scores, cos, cov, rank, distinct, margin = sc.scores, sc.cos, sc.cov, sc.rank, sc.distinct, sc.margin
     dim = ctx.embedder.dim
