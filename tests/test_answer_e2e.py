@@ -247,3 +247,30 @@ def test_what_one_person_said_is_not_answered_by_what_another_said(tmp_path):
         assert not any(c.text.startswith("Xu Xiaolan") for c in a.citations), (q, a.text)
     a = eng.ask("What did Xu Xiaolan say about 5G?")
     assert not a.refused and a.citations[0].text.startswith("Xu Xiaolan explained")
+
+
+def test_thanks_and_greetings_are_answered_as_such_without_a_search(tmp_path):
+    # "thanks!" was searched and answered with five points, and its words became the next
+    # follow-up's context ("taxes (thanks loan target)").
+    from rag.embed import HashingEmbedder
+
+    class Counting(HashingEmbedder):
+        calls = 0
+
+        def embed_batch(self, texts, kind):
+            Counting.calls += 1
+            return super().embed_batch(texts, kind)
+
+    eng = _engine_over(tmp_path, {"loans.txt": (
+        "Banks will lend 600 billion yuan to small firms this year. Taxes on small firms are cut by half.\n")},
+        Counting(256))
+    Counting.calls = 0
+    for message, start, lang in (("thanks!", "You're welcome", "en"), ("Merci beaucoup !", "Je vous en prie", "fr"),
+                                 ("ok great, thank you", "You're welcome", "en"), ("Bonjour", "Bonjour", "fr")):
+        a = eng.ask(message, history=[("How much will banks lend?", "Banks will lend 600 billion yuan [1]")])
+        assert a.text.startswith(start) and not a.refused and not a.citations and a.lang == lang, (message, a.text)
+    assert Counting.calls == 0  # nothing searched
+    history = [("How much will banks lend to small firms?", "…"), ("thanks!", "You're welcome.")]
+    a = eng.ask("Thanks, and what about taxes?", history=history)
+    assert "thanks" not in a.query.lower() and "taxes" in a.query, a.query
+    assert a.question == "Thanks, and what about taxes?"

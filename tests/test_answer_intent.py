@@ -328,3 +328,14 @@ def test_who_a_question_asks_to_have_said_and_who_a_sentence_reports_speaking():
     assert intent.speaker("Xiao yaqing, Secrétaire du Groupe du parti, a assisté à la Conférence.") is None
     assert intent.other_speaker("Xu Xiaolan explained that …", "Xiao Yaqing")
     assert not intent.other_speaker("Xiao yaqing a souligné que …", "Xiao Yaqing")
+
+
+def test_what_x_said_about_y_asks_about_y():
+    assert intent.without_attribution("What did the May 27 teleconference say about supply chains?") == "supply chains"
+    assert intent.without_attribution("Qu'a dit Xiao Yaqing sur la 5G ?") == "la 5G"
+    assert intent.without_attribution("What did he say about loans (spoke May 27 teleconference)") == "loans"
+    assert intent.without_attribution("What did the notice say?") == "What did the notice say?"
+    assert intent.courtesy("thanks for the answer!") == ("thanks", "en")
+    assert intent.courtesy("Thanks, what about taxes?") is None
+    assert intent.without_courtesy("Thanks, what about taxes?") == "what about taxes?"
+    assert intent.without_courtesy("Hi!") == "Hi!"

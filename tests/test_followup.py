@@ -124,3 +124,10 @@ def test_the_next_or_previous_one_after_a_numbered_item_is_its_neighbour():
     assert rewrite("the previous one?", [("What did measure 1 say?", "...")]) != "measure 0"
     assert rewrite("the next one?", [FIRST]) == "the next one (SME financing measures announced)"
     assert rewrite("What are the next steps for SMEs?", hist) == "What are the next steps for SMEs?"
+
+
+def test_the_verb_of_an_earlier_request_is_no_topic_to_borrow():
+    # "Summarize it" then "Who issued it?" searched "Who issued it (Summarize notice second quarter)".
+    turns = [("What did the notice on the second quarter say?", "..."), ("Summarize it", "...")]
+    q = rewrite("Who issued it?", turns)
+    assert "notice" in q and "Summarize" not in q, q

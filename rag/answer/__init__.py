@@ -11,12 +11,14 @@ citations are checked (falling back to the extractive answer on failure).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Iterator, Sequence
 
 from rag.errors import InputError
 from rag.limits import bounded_history, check_question
 from rag.types import Answer, Filters
 
+from . import compose, intent
 from .pipeline import AnswerContext, Prepared, extractive_answer, prepare
 
 __all__ = ["ask", "ask_stream", "AnswerContext", "Prepared"]
@@ -39,8 +41,21 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
     if not question or not question.strip():
         raise InputError("empty question")
     limit = ctx.settings.max_question_chars
-    check_question(question.strip(), limit)
-    prep = prepare(ctx, question.strip(), bounded_history(history, limit), k, mode, filters)
+    question = question.strip()
+    check_question(question, limit)
+    kind = intent.courtesy(question)
+    if kind is not None:
+        # "thanks!", "bonjour": a turn of the conversation, not a question about the documents.
+        reply = Answer(question=question, query=question, text=compose.courtesy_text(*kind), lang=kind[1])
+        yield reply.text
+        yield reply
+        return
+    # An earlier "thanks" is no context for a follow-up, nor the "Thanks," opening a question.
+    history = [(intent.without_courtesy(q), a) for q, a in history if intent.courtesy(q) is None]
+    asked = intent.without_courtesy(question)
+    prep = prepare(ctx, asked, bounded_history(history, limit), k, mode, filters)
+    if asked != question:
+        prep = replace(prep, question=question)
     base = extractive_answer(prep)
     if base.refused or not ctx.settings.llm_enabled:
         yield base.text
@@ -62,6 +77,4 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
 
 
 def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:
-    from dataclasses import replace
-
     return replace(answer, timings=timings)

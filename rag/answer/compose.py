@@ -39,6 +39,21 @@ _EMPTY = {
 }
 
 
+# What a thanks, a greeting or a goodbye gets (``intent.courtesy``): no search, no citation.
+_COURTESY = {
+    "thanks": {"en": "You're welcome. Ask another question about the documents whenever you like.",
+               "fr": "Je vous en prie. Posez une autre question sur les documents quand vous voulez."},
+    "greeting": {"en": "Hello. Ask a question about the documents: the answer quotes the passages it comes from.",
+                 "fr": "Bonjour. Posez une question sur les documents : la réponse cite les passages d'où elle vient."},
+    "bye": {"en": "Goodbye.", "fr": "Au revoir."},
+}
+
+
+def courtesy_text(kind: str, lang: str) -> str:
+    """The reply to a thanks, a greeting or a goodbye, in its language."""
+    return _COURTESY[kind]["fr" if lang == "fr" else "en"]
+
+
 # The words around an answer (CLI and chat), in the question's language like the answer itself.
 _LABELS = {
     "searched_for": {"en": "Searched for", "fr": "Recherche"},

@@ -19,7 +19,7 @@ from typing import Sequence
 
 from rag.settings import Settings
 
-from .terms import EN_STOP, FR_STOP, words
+from .terms import EN_STOP, FR_STOP, without_request, words
 
 # Openings that only make sense as a continuation of the previous turn, whatever follows.
 _CONTINUATION = re.compile(
@@ -170,7 +170,8 @@ def rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
     question = question.strip()
     if not history:
         return question
-    previous = rewrite(history[-1][0], history[:-1])
+    # "Summarize it" asked for a summary: the verb is no topic for the next turn to borrow.
+    previous = without_request(rewrite(history[-1][0], history[:-1]))
     neighbour = _neighbour_item(question, previous)
     if neighbour is not None:
         return neighbour

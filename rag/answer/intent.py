@@ -273,9 +273,24 @@ _ATTRIBUTION = re.compile(
     r"[,;]?\s*\b(?:according\s+to|as\s+(?:stated|said|announced)\s+(?:by|at|in)|selon|d['’]apr[eè]s)\s+[^,;?!.]*", re.I)
 
 
+# "What did the May 27 teleconference say about supply chains?", "Qu'a dit Xiao Yaqing sur la 5G ?":
+# who spoke is the source; what is asked is what follows "about".
+_SAID_ABOUT = re.compile(
+    r"^\s*(?:what|how)\s+(?:did|does|do|has|have|will|would)\s+.+?\s+(?:say|said|state|stress|announce|propose|"
+    r"emphasi[sz]e|mention|write|report|decide|plan)\s+(?:about|on|regarding|concerning|for)\s+(?P<en>[^?]+)"
+    r"|^\s*(?:qu['’]\s*(?:a|ont)(?:-t-(?:il|elle))?\s+(?:dit|déclaré|annoncé|souligné|décidé|prévu)|que\s+(?:dit|disent|prévoit|prévoient))"
+    r"\s+.+?\s+(?:sur|à\s+propos\s+d[eu']|au\s+sujet\s+d[eu']|concernant|pour)\s*(?P<fr>[^?]+)", re.I)
+
+
 def without_attribution(question: str) -> str:
     """The question without its attribution phrase ("according to the minister", "selon Xiao
-    Yaqing"), or the question itself when nothing else would be left."""
+    Yaqing"; "What did X say about Y?": Y), or the question itself when nothing else would be left."""
+    m = _SAID_ABOUT.match(question)
+    if m:
+        # a follow-up's borrowed words ("… supply chains (spoke May 27 teleconference)") say who spoke
+        about = re.sub(r"\s*\([^()]*\)\s*$", "", m.group("en") or m.group("fr")).strip(" ,;")
+        if about:
+            return about
     rest = _ATTRIBUTION.sub("", question).strip(" ,;")
     return rest if len(rest.split()) >= 3 else question
 
@@ -320,3 +335,45 @@ def other_speaker(sentence: str, asked: str) -> bool:
         return False
     norm = lambda s: re.sub(r"[\s-]+", "", s.lower())  # noqa: E731
     return norm(who) != norm(asked)
+
+
+# "thanks!", "Merci", "ok great", "hello", "bonjour": a turn of the conversation, not a question
+# about the documents. Searched, "thanks!" was answered with five points, and its words became
+# the next follow-up's context ("taxes (thanks loan target)").
+_COURTESIES = (
+    ("thanks", "en", r"(?:(?:ok(?:ay)?|great|perfect|cool|nice|good|super|excellent|awesome|got\s+it)\s*){0,2}"
+                     r"(?:thanks?(?:\s+you)?|thank\s+you|thx|ty|cheers|many\s+thanks)"
+                     r"(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?"
+                     r"(?:\s+for\s+(?:the|your|this|that)\s+(?:answer|help|reply|information|info))?"
+                     r"(?:\s*(?:that\s+helps|very\s+helpful))?"),
+    ("thanks", "fr", r"(?:(?:ok|super|parfait|très\s+bien|génial|d['’]accord)\s*){0,2}merci(?:\s+(?:beaucoup|bien|encore))?"
+                     r"(?:\s+pour\s+(?:la|votre|cette|ta)\s+(?:réponse|aide))?"),
+    ("thanks", "en", r"ok(?:ay)?|great|perfect|cool|nice|got\s+it|understood|that\s+helps|very\s+helpful|good"),
+    ("thanks", "fr", r"d['’]accord|parfait|très\s+bien|entendu|compris|génial"),
+    ("greeting", "en", r"(?:hi|hello|hey|good\s+(?:morning|afternoon|evening))(?:\s+there)?"),
+    ("greeting", "fr", r"bonjour|bonsoir|salut|coucou"),
+    ("bye", "en", r"(?:good)?bye|see\s+you(?:\s+later)?|have\s+a\s+(?:good|nice)\s+day"),
+    ("bye", "fr", r"au\s+revoir|à\s+bientôt|bonne\s+(?:journée|soirée)"),
+)
+_COURTESY = [(kind, lang, re.compile(rf"^(?:{p})$", re.I)) for kind, lang, p in _COURTESIES]
+
+
+def courtesy(message: str) -> tuple[str, str] | None:
+    """``(kind, language)`` when the whole message is a thanks, a greeting or a goodbye
+    ("thanks!", "Merci beaucoup", "hello"), else None."""
+    text = " ".join(re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", message.lower()))
+    if not text or len(text) > 40:
+        return None
+    return next(((kind, lang) for kind, lang, rx in _COURTESY if rx.match(text)), None)
+
+
+_OPENING_COURTESY = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|great|perfect|thanks?(?:\s+you)?|thank\s+you|thx|hi|hello|hey|merci|bonjour|salut|"
+    r"d['’]accord|parfait|super)(?:\s+(?:so\s+much|a\s+lot|beaucoup))?\s*[,.!;:]+\s*)+", re.I)
+
+
+def without_courtesy(question: str) -> str:
+    """The question without the thanks or greeting that opens it ("Thanks, what about taxes?" →
+    "what about taxes?"), or the question itself when nothing would be left."""
+    rest = _OPENING_COURTESY.sub("", question, count=1)
+    return rest if len(rest.split()) >= 2 else question

@@ -76,6 +76,11 @@ _REQUEST = re.compile(
     r"|nomme[zr]?)\b[\s,:]*", re.IGNORECASE)
 
 
+def without_request(question: str) -> str:
+    """The question without the verb of a request that opens it ("List the measures" → "the measures")."""
+    return _REQUEST.sub("", question, count=1)
+
+
 def question_terms(question: str, lang: str = "en") -> frozenset[str]:
     """The content terms of a question, without the verb of a request that opens it ("List …")."""
-    return content_terms(_REQUEST.sub("", question, count=1), lang)
+    return content_terms(without_request(question), lang)
