@@ -14,7 +14,7 @@ import threading
 import unicodedata
 from typing import Sequence
 
-__all__ = ["STEMMER_NAMES", "words", "stemmer", "stopwords", "fold_accents", "tokenize", "tokenize_query"]
+__all__ = ["STEMMER_NAMES", "words", "base_forms", "stemmer", "stopwords", "fold_accents", "tokenize", "tokenize_query"]
 
 STEMMER_NAMES = {
     "en": "english", "fr": "french", "de": "german", "es": "spanish", "it": "italian",
@@ -31,6 +31,40 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # "SMEs" and "SME" are one word, but lower-cased "smes" is no English stem of "sme": a question
 # about "SMEs" missed the sentence on "SME loans" (BM25 and answer terms alike).
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
+# English irregular past forms, which no stemmer joins to their verb: "What if I lose my laptop?"
+# found no word in "Lost or stolen devices must be reported". Forms that are also other words
+# ("found", "left", "saw", "ground", "bound", "lay") are left alone.
+_IRREGULAR_EN = {
+    form: base
+    for base, forms in {
+        "arise": "arose arisen", "become": "became", "begin": "began begun", "bend": "bent",
+        "bring": "brought", "build": "built", "buy": "bought", "catch": "caught", "choose": "chose chosen",
+        "come": "came", "deal": "dealt", "draw": "drew drawn", "drive": "drove driven", "eat": "ate eaten",
+        "fall": "fell fallen", "feed": "fed", "feel": "felt", "fight": "fought", "fly": "flew flown",
+        "forbid": "forbade forbidden", "forget": "forgot forgotten", "forgive": "forgave forgiven",
+        "foresee": "foresaw foreseen", "freeze": "froze frozen", "give": "gave given", "get": "got gotten",
+        "go": "went gone", "grow": "grew grown", "hear": "heard", "hide": "hid hidden", "hold": "held",
+        "keep": "kept", "know": "knew known", "lead": "led", "lend": "lent", "lose": "lost", "make": "made",
+        "mean": "meant", "meet": "met", "pay": "paid", "rebuild": "rebuilt", "ride": "rode ridden",
+        "rise": "rose risen", "run": "ran", "seek": "sought", "sell": "sold", "send": "sent",
+        "shake": "shook shaken", "shrink": "shrank shrunk", "sink": "sank sunk", "sit": "sat", "sleep": "slept",
+        "speak": "spoke spoken", "spend": "spent", "stand": "stood", "steal": "stole stolen", "strike": "struck",
+        "swear": "swore sworn", "take": "took taken", "teach": "taught", "tear": "tore torn", "tell": "told",
+        "think": "thought", "throw": "threw thrown", "understand": "understood", "undertake": "undertook undertaken",
+        "uphold": "upheld", "wear": "wore worn", "win": "won", "withdraw": "withdrew withdrawn",
+        "withhold": "withheld", "write": "wrote written", "break": "broke broken", "bear": "bore borne",
+        "blow": "blew blown", "drink": "drank drunk", "sing": "sang sung", "weave": "wove woven",
+        "wake": "woke woken", "overtake": "overtook overtaken", "sweep": "swept", "stick": "stuck",
+    }.items()
+    for form in forms.split()
+}
+
+
+def base_forms(words: list[str], lang: str) -> list[str]:
+    """``words`` with English irregular past forms as their verb ("lost" → "lose"); others unchanged."""
+    if lang != "en":
+        return words
+    return [_IRREGULAR_EN.get(w, w) for w in words]
 _local = threading.local()
 
 
@@ -83,7 +117,7 @@ def tokenize(text: str, lang: str) -> list[str]:
     # Split French elisions (l’industrie → industrie) before tokenising.
     text = re.sub(r"\b([ldjmntsc]|qu)['’]", " ", _lower(text))
     stop = stopwords(lang)
-    words = [w for w in _TOKEN.findall(text) if w not in stop]
+    words = base_forms([w for w in _TOKEN.findall(text) if w not in stop], lang)
     stem = stemmer(lang)
     if stem is not None:
         words = stem.stemWords(words)

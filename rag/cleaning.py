@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-CLEANING_VERSION = 8  # 3: PDF lines reflowed into paragraphs, junk titles dropped; 4: enumerations in words;
+CLEANING_VERSION = 9  # 3: PDF lines reflowed into paragraphs, junk titles dropped; 4: enumerations in words;
 # 5: a "?" after no question is a lost character, not a sentence end; 6: a run with no clause end
 # is cut into sentences of at most 1000 characters (rag.sentences.HARD_MAX); 7: sentences are embedded
 # without the "?" marks scraping left inside them (rag.sentences.embedding_text); 8: an acronym's
-# plural is the acronym in BM25 terms ("SMEs" → "sme", rag.analysis)
+# plural is the acronym in BM25 terms ("SMEs" → "sme", rag.analysis); 9: English irregular past
+# forms are their verb in BM25 terms ("lost" → "lose", rag.analysis.base_forms)
 # numbered, sentences described by the model's latent terms (documents indexed before are re-indexed)
 
 _CONTACT = re.compile(

@@ -274,3 +274,13 @@ def test_thanks_and_greetings_are_answered_as_such_without_a_search(tmp_path):
     a = eng.ask("Thanks, and what about taxes?", history=history)
     assert "thanks" not in a.query.lower() and "taxes" in a.query, a.query
     assert a.question == "Thanks, and what about taxes?"
+
+
+def test_an_irregular_past_form_answers_a_question_with_its_verb(tmp_path, real_embedder):
+    eng = _engine_over(tmp_path, {"security.md": (
+        "# Information Security Policy\n\n## Laptops and devices\n\n"
+        "Company laptops are encrypted with full-disk encryption. Lost or stolen devices must be reported "
+        "to the IT service desk within 24 hours. Personal devices may access email only through the approved "
+        "mobile management app.\n")}, real_embedder)
+    a = eng.ask("What do I do if I lose my laptop?")
+    assert not a.refused and a.citations[0].text.startswith("Lost or stolen devices"), a.text

@@ -347,3 +347,13 @@ def test_an_acronyms_plural_is_the_acronym_in_search_and_answer_terms():
     assert set(tokenize_query("Les PMEs", ["fr"])) == {"pme"}
     assert content_terms("What loans do SMEs get?") == content_terms("SME loans get")
     assert set(tokenize("THE LOANS for IDs", "en")) == {"loan", "id"}  # capitals alone are no plural
+
+
+def test_english_irregular_past_forms_are_their_verb():
+    # "What do I do if I lose my laptop?" found no word in "Lost or stolen devices must be reported".
+    from rag.answer.terms import content_terms
+
+    assert tokenize("Lost or stolen devices", "en")[:2] == tokenize("lose or steal devices", "en")[:2]
+    assert {"lose", "laptop"} <= content_terms("What if I lose my laptop?") and "lose" in content_terms("Lost devices")
+    assert tokenize("Exports fell; the meeting was held", "en") == tokenize("Exports fall; the meeting was hold", "en")
+    assert tokenize("they found a company", "en") != tokenize("they find a company", "en")  # "found" is also a verb

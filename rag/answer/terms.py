@@ -62,7 +62,8 @@ def content_terms(text: str, lang: str = "en") -> frozenset[str]:
     toks = [t for t in words(text) if t not in EN_STOP and t not in FR_STOP and (len(t) > 1 or t.isdigit())]
     if not toks:
         return frozenset()
-    return frozenset(analysis.stemmer("fr" if lang == "fr" else "en").stemWords(toks))
+    lang = "fr" if lang == "fr" else "en"
+    return frozenset(analysis.stemmer(lang).stemWords(analysis.base_forms(toks, lang)))
 
 
 # "List the measures about taxes", "Describe …", "Résumez …": the verb that opens a request says
