@@ -163,11 +163,17 @@ def _shorten(s: str, max_len: int) -> str:
 
 
 _LANG_LOCK = threading.Lock()
+# Function words of one language that are no word of the other ("me", "or", "but", "as" are both).
 _FR_WORDS = {"le", "la", "les", "des", "du", "de", "et", "est", "une", "un", "pour", "que", "qui",
              "dans", "sur", "au", "aux", "quel", "quelle", "quels", "quelles", "comment", "pourquoi",
-             "ce", "cette", "ont", "sont", "été", "il", "elle", "mesures", "entreprises", "ministère"}
+             "ce", "cette", "ont", "sont", "été", "il", "elle", "mesures", "entreprises", "ministère",
+             "je", "nous", "vous", "pas", "ne", "avec", "par", "combien", "quand", "faut", "peut", "puis",
+             "mon", "ma", "mes", "votre", "vos", "leur", "leurs", "en", "ou", "y"}
 _EN_WORDS = {"the", "of", "and", "to", "in", "is", "are", "what", "which", "how", "why", "for",
-             "was", "were", "did", "does", "a", "an", "on", "with", "by", "about", "who", "when"}
+             "was", "were", "did", "does", "a", "an", "on", "with", "by", "about", "who", "when",
+             "can", "could", "i", "you", "we", "they", "my", "your", "our", "from", "do", "will", "would",
+             "should", "there", "this", "that", "it", "be", "have", "has", "had", "please", "at", "if",
+             "any", "all", "much", "many"}
 
 
 def detect_language(text: str) -> str:
@@ -181,7 +187,11 @@ def detect_language(text: str) -> str:
     if not words:
         return "und"
     if len(words) < 25:
-        fr = sum(w in _FR_WORDS for w in words) + 2 * len(re.findall(r"[éèêàçùœ]|l’|l'|d’|d'|qu'", sample.lower()))
+        # An accented word or an elision counts twice, once per word: "résumé" in an English
+        # question is one French word, not two.
+        low = sample.lower()
+        fr = (sum(w in _FR_WORDS for w in words) + 2 * sum(bool(re.search(r"[éèêàçùœ]", w)) for w in words)
+              + 2 * len(re.findall(r"\b(?:l|d|qu)['’]", low)))
         en = sum(w in _EN_WORDS for w in words)
         if fr or en:
             return "fr" if fr > en else "en"

@@ -75,3 +75,12 @@ def test_language_detection_of_documents_and_questions():
     assert detect_language(_clean("000_aab47ab3012ba130.txt")) == "en"
     assert detect_language("Quelles mesures de financement pour les PME ?") == "fr"
     assert detect_language("What SME financing measures were announced?") == "en"
+
+
+def test_an_english_question_with_a_french_loanword_is_english():
+    # "Can I work from a café's public wifi?" read as French: one accent counted twice beat the
+    # English function words the list did not have ("can", "I", "from").
+    for q in ("Can I work from a café's public wifi?", "Send me your résumé please", "What did the communiqué say?"):
+        assert detect_language(q) == "en", q
+    for q in ("Le café est ouvert ?", "Quel est le plafond d'hôtel à Paris ?", "Qu'est-ce que le GEM ?", "Où ?"):
+        assert detect_language(q) == "fr", q
