@@ -490,3 +490,17 @@ def test_names_match_across_languages_whatever_the_stemmer_makes_of_them():
     for question, full in (("Who is Han Xia?", (0, 2)), ("And what about Xiao Yaqing?", (1,))):
         scored = _score(ctx, np.ones(4, np.float32) / 2, question, "en", sentences, vecs, chunks)
         assert [i for i in range(3) if scored.cov[i] > 0.999] == list(full), (question, scored.cov)
+
+
+def test_a_point_ranked_far_under_the_best_is_no_point_whatever_its_score():
+    # e5: a French sentence scores its cosine alone (0.74), which passes 0.7 x the best score (0.92),
+    # though on the centred ranking it sits far under the English sentence that answers.
+    from rag.answer.select import RANK_FLOOR, pick
+
+    scores = np.array([0.92, 0.74, 0.70], np.float32)
+    rank = np.array([1.63, 1.63 - RANK_FLOOR - 0.2, 1.63 - RANK_FLOOR + 0.1], np.float32)
+    vecs = np.eye(3, dtype=np.float32)
+    terms = [frozenset({"hotel"}), frozenset({"responsable"}), frozenset({"list"})]
+    kept = pick(scores, vecs, ["a", "b", "a"], terms, 5, 0.58, 0.95, order=rank, rank_margin=0.08)
+    assert kept == [0, 2]
+    assert pick(scores, vecs, ["a", "b", "a"], terms, 5, 0.58, 0.95) == [0, 1, 2]  # uncentred: the floor alone
