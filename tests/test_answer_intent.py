@@ -339,3 +339,14 @@ def test_what_x_said_about_y_asks_about_y():
     assert intent.courtesy("Thanks, what about taxes?") is None
     assert intent.without_courtesy("Thanks, what about taxes?") == "what about taxes?"
     assert intent.without_courtesy("Hi!") == "Hi!"
+
+
+def test_a_did_they_mention_x_question_names_its_topic():
+    assert intent.mention_topic("Did the ministry say anything about flood?") == "flood"
+    assert intent.mention_topic("Is there anything about the epidemic?") == "the epidemic"
+    assert intent.mention_topic("Are rents mentioned?") == "rents"
+    assert intent.mention_topic("What does the doc say about masks") == "masks"
+    assert intent.mention_topic("Est-ce que le document parle de la 5G ?") == "5G"
+    assert intent.mention_topic("Le ministère a-t-il parlé des inondations ?") == "inondations"
+    for q in ("What did Xiao Yaqing say about 5G?", "Did the council approve the budget?", "Is the target 600 billion?"):
+        assert intent.mention_topic(q) is None, q

@@ -377,3 +377,37 @@ def without_courtesy(question: str) -> str:
     "what about taxes?"), or the question itself when nothing would be left."""
     rest = _OPENING_COURTESY.sub("", question, count=1)
     return rest if len(rest.split()) >= 2 else question
+
+
+# "Did the ministry say anything about flood?", "Is there anything about masks?", "Are rents
+# mentioned?", "Est-ce que le document parle de la 5G ?": the question asks whether the documents
+# mention a topic. Any sentence that names the topic answers it, however low its cosine (a short
+# topic in a long question is far from everything); none naming it means they do not.
+_MENTION = [re.compile(p, re.I) for p in (
+    r"^\s*(?:and\s+)?(?:did|does|do|has|have|was|were|is|are)\b[^?]*?\b(?:say|said|mention(?:ed)?|talk(?:ed)?|speak|spoke|"
+    r"discuss(?:ed)?|write|wrote|cover(?:ed)?|refer(?:red)?)\s+(?:anything\s+|something\s+)?"
+    r"(?:about|on|regarding|concerning|to|of)\s+(?P<y>[^?]+)",
+    r"^\s*(?:and\s+)?(?:did|does|do|has|have)\b[^?]*?\bmention(?:ed)?\s+(?P<y>[^?]+)",
+    r"^\s*(?:is|are)\s+there\s+(?:anything|something|any\s+mention|a\s+mention|any\s+word)\s+"
+    r"(?:about|on|regarding|concerning|of)\s+(?P<y>[^?]+)",
+    r"^\s*(?:anything|any\s+mention|something)\s+(?:about|on|regarding|of)\s+(?P<y>[^?]+)",
+    r"^\s*(?:is|are|was|were)\s+(?P<y>[^?]+?)\s+(?:ever\s+)?(?:mentioned|discussed|covered|addressed)\b",
+    r"^\s*what\s+(?:does|do|did)\s+(?:the\s+|this\s+|these\s+)?(?:doc|docs|document|documents|text|texts|file|files|"
+    r"corpus|collection|it|they)\s+say\s+(?:about|on|regarding)\s+(?P<y>[^?]+)",
+    r"^\s*(?:est-ce\s+qu(?:e\s+|['’]\s*)(?:on|il|elle|ils|elles|le\s+\w+|la\s+\w+|les\s+\w+|un\s+\w+)?\s*"
+    r"(?:parle(?:nt)?|a\s+parlé|ont\s+parlé|mentionne(?:nt)?|évoque(?:nt)?|a\s+mentionné|a\s+évoqué)|"
+    r"[^?]*?(?:parle|mentionne|évoque)-t-(?:il|elle|on)|[^?]*?(?:a|ont)-t?-?(?:il|elle|ils|elles)\s+(?:parlé|mentionné|évoqué)|"
+    r"y\s+a-t-il\s+(?:quelque\s+chose|des\s+informations?|une\s+mention))\s*"
+    r"(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’]|sur\s+(?:la\s+|le\s+|les\s+|l['’])?|à\s+propos\s+d[eu']\s*|concernant\s+)?(?P<y>[^?]+)",
+)]
+
+
+def mention_topic(question: str) -> str | None:
+    """The topic a "did they mention X?" question asks about ("flood"), or None."""
+    for rx in _MENTION:
+        m = rx.match(question)
+        if m:
+            topic = re.sub(r"\s*\([^()]*\)\s*$", "", m.group("y")).strip(" ,;.!")
+            if topic:
+                return topic
+    return None

@@ -219,10 +219,23 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                    or refusal.misses_key_facts(question, pool))
     else:
         min_score, refuse_below = ctx.thresholds()
-        refused = refusal.should_refuse(ev, refuse_below, getattr(ctx.embedder, "refuse_on", "score"))
+        topic = intent.mention_topic(question)
+        if topic is not None:
+            # "Did the ministry say anything about flood?": answered when a sentence names the
+            # topic, whatever the cosine (refused at 0.81 < 0.82); refused when none does ("Did
+            # the ministry talk about the semiconductor industry?" was answered from French
+            # sentences on the May 27 meeting).
+            names = eligible & (_mention_share(topic, lang, chunks, terms, other) >= MENTION_SHARE)
+            refused = not names.any()
+        else:
+            refused = refusal.should_refuse(ev, refuse_below, getattr(ctx.embedder, "refuse_on", "score"))
         if not refused:
+            if topic is not None:  # the sentences that name it are the answer
+                scores, rank = np.where(names, scores, -1.0), np.where(names, rank, -9.0)
             picks = select.pick(scores, distinct, [c.doc_id for c in chunks], terms, s.max_points,
                                 min_score, s.dedup_threshold, order=rank, rank_margin=margin)
+            if topic is not None:
+                picks = _lead_with(picks, rank, names, s.max_points, names)
             picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
             texts = [sentences[i].text for i in picks]
             refused = (not picks or refusal.lacks_asked_quantity(question, texts, [not other[i] for i in picks],
@@ -287,6 +300,21 @@ def _lead_with(picks: Sequence[int], rank: np.ndarray, eligible: np.ndarray, max
     if best is None:
         return list(picks)
     return [best, *(i for i in picks if i != best)][:max_points]
+
+
+# Rarity-weighted share of a mentioned topic's words ("the semiconductor industry") a sentence must
+# hold to name it: "industry" is in most sentences, "semiconductor" in none.
+MENTION_SHARE = 0.5
+
+
+def _mention_share(topic: str, lang: str, chunks: Sequence[Chunk], terms: Sequence[frozenset[str]],
+                   other: Sequence[bool]) -> np.ndarray:
+    """Each candidate's rarity-weighted share of the topic's words, stemmed in its own language."""
+    idf = select.idf_weights(terms)
+    asked = {c.lang: question_terms(topic, c.lang) for c, o in zip(chunks, other) if o}
+    own = question_terms(topic, lang)
+    return np.array([select.coverage(asked[c.lang] if o else own, t, idf, len(terms))
+                     for c, o, t in zip(chunks, other, terms)], dtype=np.float32)
 
 
 @dataclass
