@@ -103,6 +103,12 @@ def date_line(text: str, date: str | None) -> tuple[int, int] | None:
     return None
 
 
+_META_LINE = re.compile(
+    r"^\W*(?:source|author|authors|editor|reporter|by|photo|tel|fax|e-?mail|contact|owner|version|effective date|"
+    r"posted|updated|last updated|published|release date|date|auteur|rédacteur|publié le|mis à jour|responsable|"
+    r"en vigueur)\b\s*[:：]", re.I)
+
+
 def _is_date_line(line: str) -> bool:
     return bool(re.fullmatch(r"[\W\d_]*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})[\W\d_]*", line)) or bool(
         _LABELLED.search(line)
@@ -140,7 +146,10 @@ def extract_title(text: str, fallback: str = "", max_len: int = 160) -> str:
         if len(ln) > 250:
             break  # body text has started: headings come before it
         bare = ln.strip("[]【】#*• ").strip()
-        if _is_date_line(ln) or len(bare) < 15 or len(bare) > 250:
+        # A short heading of two words or more is a title ("Loan rules", "Internal memo"); one
+        # word ("Detail") is page furniture. A metadata line ("Posted: 2024-03-05", "Author: …") is none.
+        short = len(bare) < 15 and (len(bare.split()) < 2 or len(bare) < 6)
+        if _is_date_line(ln) or _META_LINE.match(bare) or short or len(bare) > 250:
             continue
         if bare.endswith((".", "。")) and len(bare) > 120:
             continue

@@ -84,3 +84,12 @@ def test_an_english_question_with_a_french_loanword_is_english():
         assert detect_language(q) == "en", q
     for q in ("Le café est ouvert ?", "Quel est le plafond d'hôtel à Paris ?", "Qu'est-ce que le GEM ?", "Où ?"):
         assert detect_language(q) == "fr", q
+
+
+def test_a_short_heading_is_the_title_and_a_metadata_line_never_is():
+    # "Loan rules\nPosted: 2024-03-05" was titled "Posted: 2024-03-05": the heading was under 15
+    # characters, and the labelled line was taken for a heading.
+    assert extract_title("Loan rules\nPosted: 2024-03-05\n\nBanks will lend more to small firms this year.\n") == "Loan rules"
+    assert extract_title("Internal memo\n\nStaff must badge in at the front gate.\n") == "Internal memo"
+    assert extract_title("• Detail\n\nThe ministry said that loans grow.") == "The ministry said that loans grow."
+    assert extract_title("Author: Jane Doe\nBanks will lend more.") == "Banks will lend more."
