@@ -302,3 +302,31 @@ def test_did_they_mention_x_is_answered_by_the_sentences_naming_x_and_refused_wh
     assert not a.refused and [c.text for c in a.citations] == ["The impact of the flood season on factories must be reduced."]
     for q in ("Did the ministry talk about the semiconductor industry?", "Is there anything about airports?"):
         assert eng.ask(q).refused, q
+
+
+def test_questions_about_the_collection_are_answered_from_the_index_without_a_search(tmp_path):
+    # "How many documents are there?" was answered "The documents don't say".
+    from rag.embed import HashingEmbedder
+    from rag.types import Filters
+
+    class Counting(HashingEmbedder):
+        calls = 0
+
+        def embed_batch(self, texts, kind):
+            Counting.calls += 1
+            return super().embed_batch(texts, kind)
+
+    eng = _engine_over(tmp_path, {
+        "loans.txt": "Loan rules\nPosted: 2024-03-05\n\nBanks will lend more to small firms this year.\n",
+        "port.txt": "Harbour works\nPosted: 2023-01-10\n\nThe harbour channel was dredged to 14 metres.\n",
+        "memo.txt": "Internal memo\n\nStaff must badge in at the front gate.\n"}, Counting(256))
+    Counting.calls = 0
+    a = eng.ask("How many documents are there?")
+    assert not a.refused and not a.citations and a.text.startswith("The index holds 3 documents:")
+    assert "Harbour works (10 January 2023, en)" in a.text
+    latest = eng.ask("Which document is the most recent?")
+    assert "“Loan rules” (5 March 2024, en)" in latest.text and "1 of the 3 documents states no full date" in latest.text
+    assert eng.ask("Quels documents avez-vous ?").text.startswith("L'index contient 3 documents :")
+    only = eng.ask("What documents do you have?", filters=Filters.parse(date_from="2024-01-01"))
+    assert only.text.startswith("The index holds 1 document:") and "Loan rules" in only.text
+    assert Counting.calls == 0

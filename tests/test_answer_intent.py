@@ -350,3 +350,29 @@ def test_a_did_they_mention_x_question_names_its_topic():
     assert intent.mention_topic("Le ministère a-t-il parlé des inondations ?") == "inondations"
     for q in ("What did Xiao Yaqing say about 5G?", "Did the council approve the budget?", "Is the target 600 billion?"):
         assert intent.mention_topic(q) is None, q
+
+
+def test_a_question_about_the_collection_itself():
+    assert intent.collection_question("How many documents are there?") == "count"
+    assert intent.collection_question("What documents do you have?") == "list"
+    assert intent.collection_question("Quels documents avez-vous ?") == "list"
+    assert intent.collection_question("Which document is the most recent?") == "latest"
+    assert intent.collection_question("Quel document est le plus ancien ?") == "oldest"
+    for q in ("How many documents talk about loans?", "What does the latest document say about loans?",
+              "What did the first document say?", "What are the sources of funding?", "Which documents mention loans?"):
+        assert intent.collection_question(q) is None, q
+
+
+def test_the_collection_reply_lists_counts_and_dates_documents():
+    from rag.answer.compose import LISTED, collection_text
+
+    docs = [("Loans", "2022-09-22", "en"), ("Réunion", "--05-27", "fr"), ("Press", "2021-09-16", "en"), ("Notice", None, "en")]
+    text = collection_text("list", docs, "en")
+    assert text.startswith("The index holds 4 documents:") and "- Loans (22 September 2022, en)" in text
+    assert collection_text("latest", docs, "en").startswith("The most recent document is “Loans” (22 September 2022, en).")
+    assert "2 of the 4 documents state no full date" in collection_text("oldest", docs, "en")
+    assert "« Press » (16 septembre 2021, en)" in collection_text("oldest", docs, "fr")
+    many = [(f"Doc {i}", None, "en") for i in range(LISTED + 5)]
+    assert collection_text("count", many, "en") == f"The index holds {LISTED + 5} documents."
+    assert collection_text("list", many, "en").endswith("… and 5 more.")
+    assert collection_text("latest", many, "en") == f"None of the {LISTED + 5} documents states a full date."

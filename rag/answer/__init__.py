@@ -20,6 +20,7 @@ from rag.types import Answer, Filters
 
 from . import compose, intent
 from .pipeline import AnswerContext, Prepared, extractive_answer, prepare
+from .terms import question_lang
 
 __all__ = ["ask", "ask_stream", "AnswerContext", "Prepared"]
 
@@ -50,6 +51,16 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
         yield reply.text
         yield reply
         return
+    what = intent.collection_question(question)
+    if what is not None:
+        # "How many documents are there?", "Which document is the most recent?": the index's own list.
+        docs = [d for d in ctx.index.documents() if _kept(d, filters)]
+        lang = question_lang(question)
+        reply = Answer(question=question, query=question, lang=lang, text=compose.collection_text(
+            what, [(d.title or d.id, d.date, d.lang) for d in docs], lang))
+        yield reply.text
+        yield reply
+        return
     # An earlier "thanks" is no context for a follow-up, nor the "Thanks," opening a question.
     history = [(intent.without_courtesy(q), a) for q, a in history if intent.courtesy(q) is None]
     asked = intent.without_courtesy(question)
@@ -74,6 +85,24 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
     timings = {**base.timings, "generate": time.perf_counter() - t}
     final = _with_timings(final, timings)
     yield final
+
+
+def _kept(doc, filters: Filters | None) -> bool:
+    """Whether ``doc`` passes the search filters (as the stores apply them: a date range keeps only
+    documents with a full date)."""
+    if filters is None or filters.empty():
+        return True
+    if filters.doc_ids and doc.id not in filters.doc_ids:
+        return False
+    if filters.langs and doc.lang not in filters.langs:
+        return False
+    if filters.date_from or filters.date_to:
+        date = doc.date or ""
+        if len(date) != 10 or date.startswith("-"):
+            return False
+        if (filters.date_from and date < filters.date_from) or (filters.date_to and date > filters.date_to):
+            return False
+    return True
 
 
 def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:

@@ -54,6 +54,56 @@ def courtesy_text(kind: str, lang: str) -> str:
     return _COURTESY[kind]["fr" if lang == "fr" else "en"]
 
 
+# What a question about the collection itself gets ("How many documents are there?"): the index's
+# own list of documents, no citation. At most LISTED documents are named.
+LISTED = 20
+_COLLECTION = {
+    "count": {"en": "The index holds {n} document{s}.", "fr": "L'index contient {n} document{s}."},
+    "list": {"en": "The index holds {n} document{s}:", "fr": "L'index contient {n} document{s} :"},
+    "more": {"en": "… and {n} more.", "fr": "… et {n} autre{s}."},
+    "latest": {"en": "The most recent document is {doc}.", "fr": "Le document le plus récent est {doc}."},
+    "oldest": {"en": "The oldest document is {doc}.", "fr": "Le document le plus ancien est {doc}."},
+    "undated": {"en": "{n} of the {total} documents state{s} no full date.",
+                "fr": "{n} des {total} documents n'indique{nt} pas de date complète."},
+    "none_dated": {"en": "None of the {total} documents states a full date.",
+                   "fr": "Aucun des {total} documents n'indique de date complète."},
+    "empty": {"en": "The index holds no document.", "fr": "L'index ne contient aucun document."},
+}
+
+
+def collection_text(kind: str, docs: Sequence[tuple[str, str | None, str]], lang: str) -> str:
+    """The reply to a question about the collection: ``docs`` are (title, date, language) triples."""
+    from rag.types import display_date
+
+    lang = "fr" if lang == "fr" else "en"
+    t = {k: v[lang] for k, v in _COLLECTION.items()}
+    n = len(docs)
+    if not n:
+        return t["empty"]
+
+    def shown(doc: tuple[str, str | None, str]) -> str:
+        return f"{doc[0]} ({display_date(doc[1], lang)}, {doc[2]})"
+
+    if kind in ("latest", "oldest"):
+        dated = sorted((d for d in docs if d[1] and re.fullmatch(r"\d{4}(?:-\d{2}){0,2}", d[1])), key=lambda d: d[1])
+        if not dated:
+            return t["none_dated"].format(total=n)
+        title, date, doc_lang = dated[-1] if kind == "latest" else dated[0]
+        quoted = f"« {title} »" if lang == "fr" else f"“{title}”"
+        text = t[kind].format(doc=f"{quoted} ({display_date(date, lang)}, {doc_lang})")
+        if len(dated) < n:
+            k = n - len(dated)
+            text += " " + t["undated"].format(n=k, total=n, s="s" if k == 1 else "", nt="nt" if k > 1 else "")
+        return text
+    listing = kind == "list" or n <= LISTED  # a count names the documents when they are few
+    lines = [t["list" if listing else "count"].format(n=n, s="s" if n > 1 else "")]
+    if listing:
+        lines += [f"- {shown(d)}" for d in docs[:LISTED]]
+        if n > LISTED:
+            lines.append(t["more"].format(n=n - LISTED, s="s" if n - LISTED > 1 else ""))
+    return "\n".join(lines)
+
+
 # The words around an answer (CLI and chat), in the question's language like the answer itself.
 _LABELS = {
     "searched_for": {"en": "Searched for", "fr": "Recherche"},

@@ -411,3 +411,32 @@ def mention_topic(question: str) -> str | None:
             if topic:
                 return topic
     return None
+
+
+# "How many documents are there?", "What documents do you have?", "Which document is the most
+# recent?", "Quels documents avez-vous ?": a question about the collection, which the index answers
+# from its list of documents ("The documents don't say" was the reply).
+_DOCS = r"(?:documents?|docs?|files?|sources?|texts?|articles?|reports?|fichiers?)"
+_COLLECTION = (
+    ("count", re.compile(rf"^\s*(?:how\s+many\s+{_DOCS}|combien\s+(?:de|d['’])\s*{_DOCS})\b(?!.*\b(?:about|on|sur|mention|say|parl)\w*\b)", re.I)),
+    ("latest", re.compile(rf"^(?!.*\b(?:about|on|say|says|said|mention\w*|sur|dit|parle\w*)\b)\s*(?:which|what|quel)\b.*"
+                          rf"\b(?:(?:most\s+recent|latest|newest)\s+{_DOCS}|{_DOCS}\s+(?:is\s+|est\s+)?(?:the\s+|le\s+)?"
+                          rf"(?:most\s+recent|latest|newest|plus\s+récents?))\b", re.I)),
+    ("oldest", re.compile(rf"^(?!.*\b(?:about|on|say|says|said|mention\w*|sur|dit|parle\w*)\b)\s*(?:which|what|quel)\b.*"
+                          rf"\b(?:(?:oldest|earliest)\s+{_DOCS}|{_DOCS}\s+(?:is\s+|est\s+)?(?:the\s+|le\s+)?"
+                          rf"(?:oldest|earliest|plus\s+anciens?))\b", re.I)),
+    ("list", re.compile(
+        rf"^\s*(?:(?:what|which)\s+{_DOCS}\s+(?:do\s+you\s+have|are\s+(?:there|indexed|loaded|available)|have\s+you\s+got|"
+        rf"can\s+you\s+(?:search|read|see))|(?:please\s+)?(?:list|show|name)\s+(?:me\s+)?(?:all\s+)?(?:the\s+|your\s+)?{_DOCS}|"
+        rf"what(?:'s|\s+is)\s+in\s+(?:the\s+|your\s+)?(?:index|collection|corpus|library)|"
+        rf"quels\s+(?:sont\s+les\s+)?{_DOCS}(?:\s+(?:avez-vous|as-tu|y\s+a-t-il|sont\s+(?:indexés|disponibles)))?\s*\??$|"
+        rf"(?:liste[rz]?|montre[rz]?)\s+(?:-moi\s+)?(?:tous\s+)?(?:les\s+)?{_DOCS})", re.I)),
+)
+
+
+def collection_question(question: str) -> str | None:
+    """"count", "list", "latest" or "oldest" for a question about the collection itself, else None."""
+    for kind, rx in _COLLECTION:
+        if rx.search(question):
+            return kind
+    return None
