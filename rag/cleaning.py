@@ -17,7 +17,8 @@ CLEANING_VERSION = 9  # 3: PDF lines reflowed into paragraphs, junk titles dropp
 # is cut into sentences of at most 1000 characters (rag.sentences.HARD_MAX); 7: sentences are embedded
 # without the "?" marks scraping left inside them (rag.sentences.embedding_text); 8: an acronym's
 # plural is the acronym in BM25 terms ("SMEs" → "sme", rag.analysis); 9: English irregular past
-# forms are their verb in BM25 terms ("lost" → "lose", rag.analysis.base_forms)
+# forms are their verb in BM25 terms ("lost" → "lose", rag.analysis.base_forms), and a short heading
+# is the title, a metadata line never is (rag.metadata.extract_title)
 # numbered, sentences described by the model's latent terms (documents indexed before are re-indexed)
 
 _CONTACT = re.compile(
