@@ -247,17 +247,23 @@ class Filters:
         return not (self.doc_ids or self.langs or self.date_from or self.date_to)
 
     def accepts(self, chunk: Chunk) -> bool:
-        if self.doc_ids and chunk.doc_id not in self.doc_ids:
+        return self._admits(chunk.doc_id, chunk.lang, chunk.date)
+
+    def accepts_document(self, doc: Document) -> bool:
+        return self._admits(doc.id, doc.lang, doc.date)
+
+    def _admits(self, doc_id: str, lang: str, date: str | None) -> bool:
+        if self.doc_ids and doc_id not in self.doc_ids:
             return False
-        if self.langs and chunk.lang not in self.langs:
+        if self.langs and lang not in self.langs:
             return False
         if self.date_from or self.date_to:
             # Documents without a full date cannot be placed in a range.
-            if not chunk.date or len(chunk.date) < 10 or chunk.date.startswith("-"):
+            if not date or len(date) < 10 or date.startswith("-"):
                 return False
-            if self.date_from and chunk.date < self.date_from:
+            if self.date_from and date < self.date_from:
                 return False
-            if self.date_to and chunk.date > self.date_to:
+            if self.date_to and date > self.date_to:
                 return False
         return True
 

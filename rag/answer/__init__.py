@@ -54,7 +54,7 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
     what = intent.collection_question(question)
     if what is not None:
         # "How many documents are there?", "Which document is the most recent?": the index's own list.
-        docs = [d for d in ctx.index.documents() if _kept(d, filters)]
+        docs = [d for d in ctx.index.documents() if filters is None or filters.accepts_document(d)]
         lang = question_lang(question)
         reply = Answer(question=question, query=question, lang=lang, text=compose.collection_text(
             what, [(d.title or d.id, d.date, d.lang) for d in docs], lang))
@@ -85,24 +85,6 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
     timings = {**base.timings, "generate": time.perf_counter() - t}
     final = _with_timings(final, timings)
     yield final
-
-
-def _kept(doc, filters: Filters | None) -> bool:
-    """Whether ``doc`` passes the search filters (as the stores apply them: a date range keeps only
-    documents with a full date)."""
-    if filters is None or filters.empty():
-        return True
-    if filters.doc_ids and doc.id not in filters.doc_ids:
-        return False
-    if filters.langs and doc.lang not in filters.langs:
-        return False
-    if filters.date_from or filters.date_to:
-        date = doc.date or ""
-        if len(date) != 10 or date.startswith("-"):
-            return False
-        if (filters.date_from and date < filters.date_from) or (filters.date_to and date > filters.date_to):
-            return False
-    return True
 
 
 def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:
