@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.embed import HashingEmbedder
 from rag.errors import InputError
 from rag.types import Answer
 
@@ -230,7 +231,6 @@ def test_the_verb_that_opens_a_request_is_not_what_it_asks_about(tmp_path):
     assert not a.refused and "list of key enterprises" in a.citations[0].text, a.text
 
 
-
 def test_what_one_person_said_is_not_answered_by_what_another_said(tmp_path):
     # "Qu'a dit Xiao Yaqing sur la 5G ?" led with "Xu Xiaolan revealed that …": near in words, but
     # the words of someone else.
@@ -252,24 +252,15 @@ def test_what_one_person_said_is_not_answered_by_what_another_said(tmp_path):
 def test_thanks_and_greetings_are_answered_as_such_without_a_search(tmp_path):
     # "thanks!" was searched and answered with five points, and its words became the next
     # follow-up's context ("taxes (thanks loan target)").
-    from rag.embed import HashingEmbedder
-
-    class Counting(HashingEmbedder):
-        calls = 0
-
-        def embed_batch(self, texts, kind):
-            Counting.calls += 1
-            return super().embed_batch(texts, kind)
-
     eng = _engine_over(tmp_path, {"loans.txt": (
         "Banks will lend 600 billion yuan to small firms this year. Taxes on small firms are cut by half.\n")},
-        Counting(256))
-    Counting.calls = 0
+        _Counting(256))
+    _Counting.calls = 0
     for message, start, lang in (("thanks!", "You're welcome", "en"), ("Merci beaucoup !", "Je vous en prie", "fr"),
                                  ("ok great, thank you", "You're welcome", "en"), ("Bonjour", "Bonjour", "fr")):
         a = eng.ask(message, history=[("How much will banks lend?", "Banks will lend 600 billion yuan [1]")])
         assert a.text.startswith(start) and not a.refused and not a.citations and a.lang == lang, (message, a.text)
-    assert Counting.calls == 0  # nothing searched
+    assert _Counting.calls == 0  # nothing searched
     history = [("How much will banks lend to small firms?", "…"), ("thanks!", "You're welcome.")]
     a = eng.ask("Thanks, and what about taxes?", history=history)
     assert "thanks" not in a.query.lower() and "taxes" in a.query, a.query
@@ -306,21 +297,13 @@ def test_did_they_mention_x_is_answered_by_the_sentences_naming_x_and_refused_wh
 
 def test_questions_about_the_collection_are_answered_from_the_index_without_a_search(tmp_path):
     # "How many documents are there?" was answered "The documents don't say".
-    from rag.embed import HashingEmbedder
     from rag.types import Filters
-
-    class Counting(HashingEmbedder):
-        calls = 0
-
-        def embed_batch(self, texts, kind):
-            Counting.calls += 1
-            return super().embed_batch(texts, kind)
 
     eng = _engine_over(tmp_path, {
         "loans.txt": "Loan rules\nPosted: 2024-03-05\n\nBanks will lend more to small firms this year.\n",
         "port.txt": "Harbour works\nPosted: 2023-01-10\n\nThe harbour channel was dredged to 14 metres.\n",
-        "memo.txt": "Internal memo\n\nStaff must badge in at the front gate.\n"}, Counting(256))
-    Counting.calls = 0
+        "memo.txt": "Internal memo\n\nStaff must badge in at the front gate.\n"}, _Counting(256))
+    _Counting.calls = 0
     a = eng.ask("How many documents are there?")
     assert not a.refused and not a.citations and a.text.startswith("The index holds 3 documents:")
     assert "Harbour works (10 January 2023, en)" in a.text
@@ -329,4 +312,14 @@ def test_questions_about_the_collection_are_answered_from_the_index_without_a_se
     assert eng.ask("Quels documents avez-vous ?").text.startswith("L'index contient 3 documents :")
     only = eng.ask("What documents do you have?", filters=Filters.parse(date_from="2024-01-01"))
     assert only.text.startswith("The index holds 1 document:") and "Loan rules" in only.text
-    assert Counting.calls == 0
+    assert _Counting.calls == 0
+
+
+class _Counting(HashingEmbedder):
+    """Bag-of-words vectors, counting the model calls (a reply that searches nothing makes none)."""
+
+    calls = 0
+
+    def embed_batch(self, texts, kind):
+        _Counting.calls += 1
+        return super().embed_batch(texts, kind)
