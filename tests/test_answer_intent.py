@@ -376,3 +376,14 @@ def test_the_collection_reply_lists_counts_and_dates_documents():
     assert collection_text("count", many, "en") == f"The index holds {LISTED + 5} documents."
     assert collection_text("list", many, "en").endswith("… and 5 more.")
     assert collection_text("latest", many, "en") == f"None of the {LISTED + 5} documents states a full date."
+
+
+def test_a_count_question_is_answered_by_a_figure_that_counts_what_it_asks():
+    # "How many SMEs are there in China?" was answered by "the goal of 600 billion yuan for SME
+    # loans" once "SMEs" matched "SME": the figure counts yuan, not SMEs.
+    q = "How many SMEs are there in China?"
+    assert refusal.lacks_asked_quantity(q, ["Strive to achieve the goal of 600 billion yuan for SME loans this year."])
+    assert not refusal.lacks_asked_quantity(q, ["There are 43 million SMEs in China."])
+    assert refusal.counts("The ministry issued 20 policies and measures.", refusal.counted("How many measures were issued?"))
+    assert refusal.counts("more than 4,700 specialized and new little giant enterprises",
+                          refusal.counted("How many little giant firms are there?"))

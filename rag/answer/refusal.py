@@ -295,9 +295,32 @@ def lacks_asked_quantity(question: str, sentences: list[str], same_language: lis
         if other_period(question, s) or (own and measured
                                          and sum(idf[t] for t in measured & content_terms(s, mlang)) < needed):
             continue
-        if not nouns or not own or nouns & {_stem(w) for w in re.findall(r"[^\W\d_][\w-]*", s)}:
+        if not nouns or not own or counts(s, nouns):
             return False
     return True
+
+
+_COUNT_TOKEN = re.compile(rf"^(?:[\d][\d.,]*%?|{_COUNT_WORDS})$", re.I)
+# A preposition ends what a figure counts: in "600 billion yuan for SME loans" the yuan are counted, not SMEs.
+_COUNT_STOP = frozenset("for to in on at by from with than per of into pour à au aux dans par avec sur".split())
+COUNT_SPAN = 5  # words after a figure that may name what it counts ("4,700 specialized and new little giants")
+
+
+def counts(sentence: str, nouns: frozenset[str]) -> bool:
+    """True when a figure in ``sentence`` counts one of ``nouns`` (stems, see ``counted``): the noun
+    follows the figure within ``COUNT_SPAN`` words, before any preposition ("20 policies and measures"
+    counts measures; "600 billion yuan for SME loans" does not count SMEs)."""
+    words = re.findall(r"[\w.,%’'-]+", sentence)
+    for i, w in enumerate(words):
+        if not _COUNT_TOKEN.match(w.strip(".,")):
+            continue
+        for nxt in words[i + 1: i + 1 + COUNT_SPAN]:
+            low = nxt.lower().strip(".,")
+            if low in _COUNT_STOP:
+                break
+            if _stem(low) in nouns:
+                return True
+    return False
 
 
 def without_figures(sentence: str, numbers: frozenset[str]) -> str:
