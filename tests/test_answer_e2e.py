@@ -323,3 +323,13 @@ class _Counting(HashingEmbedder):
     def embed_batch(self, texts, kind):
         _Counting.calls += 1
         return super().embed_batch(texts, kind)
+
+
+def test_did_they_talk_about_it_points_back_rather_than_asking_about_it(tmp_path):
+    # "Did they talk about it?" has no topic of its own ("it"): it is a follow-up, not a question
+    # whose topic no sentence names.
+    eng = _engine_over(tmp_path, {"loans.txt": (
+        "Banks will lend 600 billion yuan to small firms this year. Taxes on small firms are cut by half.\n")},
+        HashingEmbedder(256))
+    history = [("How much will banks lend to small firms?", "Banks will lend 600 billion yuan to small firms [1]")]
+    assert not eng.ask("Did they talk about it?", history=history).refused

@@ -359,6 +359,7 @@ def test_a_question_about_the_collection_itself():
     assert intent.collection_question("Which document is the most recent?") == "latest"
     assert intent.collection_question("Quel document est le plus ancien ?") == "oldest"
     for q in ("How many documents talk about loans?", "What does the latest document say about loans?",
+              "What documents do you have about loans?", "List the documents on taxes",
               "What did the first document say?", "What are the sources of funding?", "Which documents mention loans?"):
         assert intent.collection_question(q) is None, q
 

@@ -426,7 +426,8 @@ _COLLECTION = (
                           rf"\b(?:(?:oldest|earliest)\s+{_DOCS}|{_DOCS}\s+(?:is\s+|est\s+)?(?:the\s+|le\s+)?"
                           rf"(?:oldest|earliest|plus\s+anciens?))\b", re.I)),
     ("list", re.compile(
-        rf"^\s*(?:(?:what|which)\s+{_DOCS}\s+(?:do\s+you\s+have|are\s+(?:there|indexed|loaded|available)|have\s+you\s+got|"
+        rf"^(?!.*\b(?:about|on|regarding|concerning|mention\w*|say|says|said|sur|concernant|parl\w*|mentionn\w*)\b)"
+        rf"\s*(?:(?:what|which)\s+{_DOCS}\s+(?:do\s+you\s+have|are\s+(?:there|indexed|loaded|available)|have\s+you\s+got|"
         rf"can\s+you\s+(?:search|read|see))|(?:please\s+)?(?:list|show|name)\s+(?:me\s+)?(?:all\s+)?(?:the\s+|your\s+)?{_DOCS}|"
         rf"what(?:'s|\s+is)\s+in\s+(?:the\s+|your\s+)?(?:index|collection|corpus|library)|"
         rf"quels\s+(?:sont\s+les\s+)?{_DOCS}(?:\s+(?:avez-vous|as-tu|y\s+a-t-il|sont\s+(?:indexés|disponibles)))?\s*\??$|"

@@ -220,6 +220,8 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     else:
         min_score, refuse_below = ctx.thresholds()
         topic = intent.mention_topic(question)
+        if topic is not None and not question_terms(topic, lang):
+            topic = None  # "Did they talk about it?": a follow-up, searched with what it points back to
         if topic is not None:
             # "Did the ministry say anything about flood?": answered when a sentence names the
             # topic, whatever the cosine (refused at 0.81 < 0.82); refused when none does ("Did
