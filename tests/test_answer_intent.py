@@ -322,6 +322,7 @@ def test_who_a_question_asks_to_have_said_and_who_a_sentence_reports_speaking():
     assert intent.asked_speaker("What did Xiao Yaqing say about 5G?") == "Xiao Yaqing"
     assert intent.asked_speaker("Comment le ministère affine-t-il ses politiques, d'après Xu Xiaolan ?") == "Xu Xiaolan"
     assert intent.asked_speaker("Who is Han Xia?") is None and intent.asked_speaker("What did the notice say?") is None
+    assert intent.asked_speaker("What party post does Xiao Yaqing hold, according to the report?") is None
     assert intent.speaker("Xu Xiaolan, Vice Minister of Industry, said that since 2022 …") == "Xu Xiaolan"
     assert intent.speaker("Xu Xiaolan explained that the first one is …") == "Xu Xiaolan"
     assert intent.speaker("The Ministry said that …") is None and intent.speaker("Small Firms said that …") is None

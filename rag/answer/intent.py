@@ -316,7 +316,16 @@ def asked_speaker(question: str) -> str | None:
     if not _SPEECH_Q.search(question):
         return None
     names = key_names(question)
-    return names[0] if len(names) == 1 else None
+    if len(names) != 1:
+        return None
+    # The name is who speaks: "according to Xu Xiaolan", "Xiao Yaqing said", "Qu'a dit Xiao Yaqing",
+    # not "what post does Xiao Yaqing hold, according to the report".
+    n = r"\s+".join(re.escape(w) for w in names[0].split())
+    spoke = (rf"(?:according\s+to|selon|d['’]apr[eè]s|as\s+(?:stated|said)\s+by)\s+(?:(?:the\s+|le\s+|la\s+)?"
+             rf"(?:vice[- ])?(?:minister|ministre)\s+)?{n}\b|\b{n}\s+(?:say|said|says|explain\w*|announc\w*|reveal\w*|"
+             rf"stress\w*|emphasi\w*|mention\w*|talk\w*|spoke|speak\w*)\b|"
+             rf"\b(?:dit|déclaré|annoncé|expliqué|souligné|évoqué)\s+(?:(?:le\s+|la\s+)?(?:vice-)?ministre\s+)?{n}\b")
+    return names[0] if re.search(spoke, question, re.I) else None
 
 
 def speaker(sentence: str) -> str | None:
