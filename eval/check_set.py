@@ -53,7 +53,8 @@ TUNE_EVERY = 5
 # tuning data only, all tune: the held-out questions stay those of the two sets above.
 # miit-blind and miit-fresh (40 questions written on 2026-12-03 by a writer who never ran the tool
 # nor saw an answer) alternate like miit-xling.
-SPLIT_RULES = {"miit-xling": (1, 2), "miit-extra": (10**6, 1), "miit-blind": (1, 2), "miit-fresh": (1, 2)}
+SPLIT_RULES = {"miit-xling": (1, 2), "miit-extra": (10**6, 1), "miit-blind": (1, 2), "miit-fresh": (1, 2),
+               "policies": (1, 2)}
 
 
 def expected_split(n: int, rule: tuple[int, int] = (FIRST_NEW, TUNE_EVERY)) -> str:
@@ -71,9 +72,9 @@ def check(set_path: Path, corpus_dir: Path) -> tuple[list[str], list[str]]:
         eval_set = load_set(set_path)
     except EvalSetError as exc:
         return [str(exc)], warnings
-    docs = sorted(corpus_dir.glob("*.txt"))
+    docs = sorted([*corpus_dir.glob("*.txt"), *corpus_dir.glob("*.md")])
     if not docs:
-        return [f"{corpus_dir}: no .txt documents"], warnings
+        return [f"{corpus_dir}: no .txt or .md documents"], warnings
     raw_lines = {d.name: [fold(ln) for ln in d.read_text(encoding="utf-8").splitlines()] for d in docs}
     raw = {d.name: fold(d.read_text(encoding="utf-8")) for d in docs}
     cleaned = {d.name: fold(clean_text(d.read_text(encoding="utf-8"))) for d in docs}
