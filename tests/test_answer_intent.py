@@ -389,3 +389,12 @@ def test_a_count_question_is_answered_by_a_figure_that_counts_what_it_asks():
     assert refusal.counts("The ministry issued 20 policies and measures.", refusal.counted("How many measures were issued?"))
     assert refusal.counts("more than 4,700 specialized and new little giant enterprises",
                           refusal.counted("How many little giant firms are there?"))
+
+
+def test_how_much_notice_asks_for_a_duration_not_money():
+    # "How much notice is needed before taking more than a week off?" was refused: read as a money
+    # question, the French "au moins quatre semaines à l'avance" stated no amount.
+    q = "How much notice is needed before taking more than a week off?"
+    assert refusal.asks_quantity(q) and not refusal.asks_amount(q)
+    assert not refusal.lacks_asked_quantity(q, ["Les congés doivent être posés au moins quatre semaines à l'avance."], [False])
+    assert refusal.asks_amount("How much will the repairs cost?") and refusal.asks_amount("How much did banks lend?")

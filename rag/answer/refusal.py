@@ -108,7 +108,9 @@ def states_quantity(sentence: str) -> bool:
 
 
 _AMOUNT_Q = re.compile(
-    r"\b(how much|cost|costs|price|budget|amount|spend|spent|invest\w*|fund(?:s|ing)?|loans?|"
+    # "how much notice / time / leave" asks for a duration, not money
+    r"\b(how much(?!\s+(?:time|notice|leave|holidays?|vacation|longer|earlier|later|delay|warning|advance|in\s+advance)\b)|"
+    r"cost|costs|price|budget|amount|spend|spent|invest\w*|fund(?:s|ing)?|loans?|"
     r"combien (?:coûte|co[uû]tent|d'argent)|montant|co[uû]t|prix|budget|financement)\b",
     re.I,
 )
