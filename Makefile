@@ -81,12 +81,17 @@ EXTRA_GATE := --fail-under hybrid:citation_accuracy=0.84 --fail-under hybrid:ref
 # 0.824, refusal recall 0.8 of its 5 near misses, nDCG@10 0.654): one question of slack each.
 BLIND_GATE := --fail-under hybrid:citation_accuracy=0.76 --fail-under hybrid:refusal_recall=0.6 \
 	--fail-under hybrid:ndcg@10=0.60
+# The policies set's tune part (21 questions on five short policies, three English and two French,
+# eval/corpora/policies; measured hybrid CiteAcc 0.9375 = 15 of 16, nDCG@10 0.879): one question
+# of slack. Its near misses are answered (0 of 5 refused): no refusal gate until that improves.
+POLICIES_GATE := --fail-under hybrid:citation_accuracy=0.87 --fail-under hybrid:ndcg@10=0.82
 
 test: setup browser llm-server
 	$(BIN)/rag eval eval/sets/miit.jsonl --split tune --docs rag/sample --out reports/eval-ci --quiet $(EVAL_GATE)
 	$(BIN)/rag eval eval/sets/miit-xling.jsonl --split tune --docs rag/sample --out reports/eval-ci-xling --quiet $(XLING_GATE)
 	$(BIN)/rag eval eval/sets/miit-extra.jsonl --docs rag/sample --config hybrid=mode=hybrid --out reports/eval-ci-extra --quiet $(EXTRA_GATE)
 	$(BIN)/rag eval eval/sets/miit-blind.jsonl --split tune --docs rag/sample --config hybrid=mode=hybrid --out reports/eval-ci-blind --quiet $(BLIND_GATE)
+	$(BIN)/rag eval eval/sets/policies.jsonl --split tune --docs eval/corpora/policies --config hybrid=mode=hybrid --out reports/eval-ci-policies --quiet $(POLICIES_GATE)
 	$(BIN)/python -m pytest -q
 
 bench: setup
@@ -100,6 +105,7 @@ eval: setup
 	$(BIN)/rag eval eval/sets/miit-extra.jsonl --docs rag/sample --out reports/eval-miit-extra
 	$(BIN)/rag eval eval/sets/miit-blind.jsonl --docs rag/sample --out reports/eval-miit-blind
 	$(BIN)/rag eval eval/sets/miit-fresh.jsonl --docs rag/sample --out reports/eval-miit-fresh
+	$(BIN)/rag eval eval/sets/policies.jsonl --docs eval/corpora/policies --out reports/eval-policies
 
 clean:
 	rm -rf $(VENV) index/default reports

@@ -94,14 +94,16 @@ def test_select_split_refuses_unlabelled_questions_and_empty_parts():
         select_split(only_tune, "dev")
 
 
-@pytest.mark.parametrize("name", ["miit", "miit-xling", "miit-extra", "miit-blind", "miit-fresh"])
-def test_the_shipped_sets_pass_the_authoring_checks_with_their_split_rule(name, capsys):
+@pytest.mark.parametrize("name,corpus", [("miit", "rag/sample"), ("miit-xling", "rag/sample"), ("miit-extra", "rag/sample"),
+                                         ("miit-blind", "rag/sample"), ("miit-fresh", "rag/sample"),
+                                         ("policies", "eval/corpora/policies")])
+def test_the_shipped_sets_pass_the_authoring_checks_with_their_split_rule(name, corpus, capsys):
     from pathlib import Path
 
     from eval.check_set import check, expected_split
 
     root = Path(__file__).resolve().parent.parent
-    errors, _ = check(root / "eval" / "sets" / f"{name}.jsonl", root / "rag" / "sample")
+    errors, _ = check(root / "eval" / "sets" / f"{name}.jsonl", root / corpus)
     assert errors == []
     # the rules: miit q01-q70 tune then every fifth; miit-xling even ids tune
     assert [expected_split(n) for n in (70, 71, 75)] == ["tune", "test", "tune"]
