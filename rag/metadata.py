@@ -100,7 +100,29 @@ def date_line(text: str, date: str | None) -> tuple[int, int] | None:
             end -= 1
         if len(text[start:end].split()) <= (25 if labelled else 6):
             return start, end
+    # A labelled date in words near the top: "Adopté le 15 janvier 2025.", "Effective date: 1 March 2025."
+    for m in re.finditer(r"[^\n]+", text[:_HEAD_CHARS]):
+        line = m.group(0)
+        if not _DATE_LABEL.match(line) or len(line.split()) > 12:
+            continue
+        for rx, order in ((_DMY_TEXT, "dmy"), (_MDY_TEXT, "mdy")):
+            for d in rx.finditer(line):
+                day, month, year = (d.group(1), d.group(2), d.group(3)) if order == "dmy" else (d.group(2), d.group(1), d.group(3))
+                if _iso(int(year) if year else None, _MONTHS[month.lower()], int(day)) == date:
+                    start, end = m.start(), m.end()
+                    while start < end and text[start].isspace():
+                        start += 1
+                    while end > start and text[end - 1].isspace():
+                        end -= 1
+                    # the sentence that holds the date, when the line has several ("Effective date: …. Owner: …")
+                    cut = text.find(". ", start + d.end() - 1, end)
+                    return start, (cut + 1 if cut >= 0 else end)
     return None
+
+
+_HEAD_CHARS = 600
+_DATE_LABEL = re.compile(r"^\W*(?:adopté|adoptée|en vigueur|effective|approuvé|approuvée|approved|posted|published|"
+                         r"publié|publiée|release date|date de publication|mis à jour|updated|last updated)\b", re.I)
 
 
 _META_LINE = re.compile(

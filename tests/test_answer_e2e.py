@@ -333,3 +333,17 @@ def test_did_they_talk_about_it_points_back_rather_than_asking_about_it(tmp_path
         HashingEmbedder(256))
     history = [("How much will banks lend to small firms?", "Banks will lend 600 billion yuan to small firms [1]")]
     assert not eng.ask("Did they talk about it?", history=history).refused
+
+
+def test_a_policys_dating_and_owner_lines_are_never_points_but_answer_when_it_took_effect(tmp_path, real_embedder):
+    # "Who do I tell when I am sick?" led with "En vigueur depuis le 1er septembre 2024.", and
+    # "Adopté le …", "Responsable : …" filled the points of unrelated answers.
+    eng = _engine_over(tmp_path, {"leave.md": (
+        "# Leave rules\n\nEffective date: 1 March 2025. Owner: Human Resources.\n\n## Sick leave\n\n"
+        "Staff who are sick tell their manager on the first day and send a medical certificate within 48 hours. "
+        "Staff get 25 days of paid leave a year.\n")}, real_embedder)
+    a = eng.ask("Who do I tell when I am sick?")
+    assert not a.refused and a.citations[0].text.startswith("Staff who are sick")
+    assert not any(c.text.startswith(("Effective date", "Owner")) for c in a.citations), a.text
+    dated = eng.ask("When did the leave rules take effect?")
+    assert not dated.refused and dated.citations[0].text == "Effective date: 1 March 2025.", dated.text

@@ -93,3 +93,13 @@ def test_a_short_heading_is_the_title_and_a_metadata_line_never_is():
     assert extract_title("Internal memo\n\nStaff must badge in at the front gate.\n") == "Internal memo"
     assert extract_title("• Detail\n\nThe ministry said that loans grow.") == "The ministry said that loans grow."
     assert extract_title("Author: Jane Doe\nBanks will lend more.") == "Banks will lend more."
+
+
+def test_a_labelled_date_in_words_is_the_documents_date_line():
+    from rag.metadata import date_line
+
+    text = "# Règlement des congés\n\nAdopté le 15 janvier 2025. Responsable : Direction des ressources humaines.\n\nTexte."
+    start, end = date_line(text, extract_date(text))
+    assert text[start:end] == "Adopté le 15 janvier 2025."
+    event = "Le 27 mai, le ministère a tenu une téléconférence.\n"
+    assert date_line(event, extract_date(event)) is None  # an event's date, not the page's

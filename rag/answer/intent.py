@@ -136,9 +136,10 @@ def asks_date(question: str) -> bool:
 
 # "When was the article … released?", "On what date was the report posted?", "Quand l'avis a-t-il été publié ?"
 _PUBLISHED = re.compile(r"\b(?:publish\w*|releas\w*|posted|put online|went online|publication|publi\w*|paru\w*|"
-                        r"mis\w* en ligne)\b", re.I)
+                        r"mis\w* en ligne|adopt\w*|in force|take effect|took effect|effective|en vigueur)\b", re.I)
 _DOC_NOUN = re.compile(r"\b(?:article|report|notice|news|page|document|story|post|update|announcement|circular|statement|"
-                       r"bulletin|communiqu[ée]|rapport|avis|texte|nouvelle|dépêche|circulaire)s?\b", re.I)
+                       r"bulletin|communiqu[ée]|rapport|avis|texte|nouvelle|dépêche|circulaire|policy|policies|rules|"
+                       r"regulation|règlement|politique|charte)s?\b", re.I)
 
 
 def asks_publication(question: str) -> bool:

@@ -121,7 +121,10 @@ def title_not_first(picks: Sequence[int], titles: Sequence[bool]) -> list[int]:
 _BYLINE = re.compile(
     r"^\W*(source|author|authors|editor|editors|responsible editor|reporter|by|photo|photographer|"
     r"auteur|auteurs|rédacteur|rédactrice|journaliste|crédit|publié|published|posted|updated|"
-    r"release date|date de publication|views?|vues?|tel|tél|fax|e-?mail|contact)\b\s*[:：]?",
+    r"release date|date de publication|views?|vues?|tel|tél|fax|e-?mail|contact|"
+    # when a policy took effect and who owns it: "Adopté le 15 janvier 2025.", "Owner: Finance Department."
+    r"adopté|adoptée|en vigueur|effective date|effective from|date d['’]effet|approuvé le|approuvée le)\b\s*[:：]?"
+    r"|^\W*(?:owner|responsable|responsible|owned by)\s*[:：]",
     re.I,
 )
 
