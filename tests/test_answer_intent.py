@@ -398,3 +398,14 @@ def test_how_much_notice_asks_for_a_duration_not_money():
     assert refusal.asks_quantity(q) and not refusal.asks_amount(q)
     assert not refusal.lacks_asked_quantity(q, ["Les congés doivent être posés au moins quatre semaines à l'avance."], [False])
     assert refusal.asks_amount("How much will the repairs cost?") and refusal.asks_amount("How much did banks lend?")
+
+
+def test_the_askers_own_figures_are_no_key_facts():
+    # "Do I need three quotes for a 3,000 euro laptop?" was refused: no passage says "3,000", but the
+    # rule with other figures ("between 5,000 and 50,000 euros") answers the asker's case.
+    rule = ["Purchases between 5,000 and 50,000 euros require three written quotes."]
+    assert not refusal.misses_key_facts("Do I need three quotes for a 3,000 euro laptop?", rule)
+    assert not refusal.misses_key_facts("Can I carry over 10 days of holiday?", ["Five days may be carried over."])
+    assert not refusal.misses_key_facts("Puis-je dépenser 200 € pour un hôtel ?", ["Hotels are capped at 180 euros."])
+    assert refusal.misses_key_facts("What was decided at the meeting on June 3?", ["The meeting on May 27 decided."])
+    assert refusal.misses_key_facts("What does the 2019 notice say about 5,000 euros?", rule)  # not the asker's case
