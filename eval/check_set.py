@@ -39,7 +39,7 @@ from rag.cleaning import clean_text
 from .metrics import fold
 from .schema import EvalSetError, load_set
 
-CATEGORIES = {"fact", "paraphrase", "broad", "cross-lingual", "french", "numbered", "unanswerable"}
+CATEGORIES = {"fact", "paraphrase", "broad", "cross-lingual", "french", "numbered", "unanswerable", "follow-up"}
 MAX_EVIDENCE_CHARS = 80
 # q01-q70 were written first and the answer thresholds were tuned on them, so they are
 # "tune". From q71 on, every fifth question by number (q75, q80, ...) is "tune" too and
@@ -54,7 +54,7 @@ TUNE_EVERY = 5
 # miit-blind and miit-fresh (40 questions written on 2026-12-03 by a writer who never ran the tool
 # nor saw an answer) alternate like miit-xling.
 SPLIT_RULES = {"miit-xling": (1, 2), "miit-extra": (10**6, 1), "miit-blind": (1, 2), "miit-fresh": (1, 2),
-               "policies": (1, 2)}
+               "policies": (1, 2), "policies-followups": (1, 2)}
 
 
 def expected_split(n: int, rule: tuple[int, int] = (FIRST_NEW, TUNE_EVERY)) -> str:

@@ -13,6 +13,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
+from rag.answer.followup import rewrite
 from rag.engine import Engine
 from rag.types import Answer, Hit
 
@@ -117,7 +118,16 @@ def score_question(
         search_ms=round(search_s * 1000, 3),
         answer_ms=None if answer_s is None else round(answer_s * 1000, 3),
         split=q.split,
+        extra={"history": list(q.history), "query": None if answer is None else answer.query} if q.history else {},
     )
+
+
+def _conversation(eng: Engine, q: EvalQuestion, k: int, mode: str) -> list[tuple[str, str]]:
+    """Ask a follow-up's earlier questions in order; the (question, answer text) turns."""
+    turns: list[tuple[str, str]] = []
+    for earlier in q.history:
+        turns.append((earlier, eng.ask(earlier, history=turns, k=k, mode=mode).text))
+    return turns
 
 
 def _warm_up(eng: Engine, cfg: RunConfig, question: str, answers: bool) -> None:
@@ -147,12 +157,16 @@ def run_sets(
             out: list[QuestionResult] = []
             for s in sets:
                 for q in s.questions:
+                    history = _conversation(eng, q, k, mode) if q.history and answers else []
+                    # A follow-up is searched as the tool rewrites it ("and for laptops?" →
+                    # "for laptops (password rules)"), so its retrieval is scored on that query.
+                    query = q.question if not q.history else rewrite(q.question, history or [(h, "") for h in q.history])
                     t0 = time.perf_counter()
-                    hits = eng.search(q.question, k=max(10, k), mode=mode)
+                    hits = eng.search(query, k=max(10, k), mode=mode)
                     t1 = time.perf_counter()
                     answer, answer_s = None, None
                     if answers:
-                        answer = eng.ask(q.question, k=k, mode=mode)
+                        answer = eng.ask(q.question, history=history, k=k, mode=mode)
                         answer_s = time.perf_counter() - t1
                     out.append(score_question(s.name, q, hits, answer, t1 - t0, answer_s))
                     bar.update(1)

@@ -10,6 +10,9 @@ A line looks like::
 may be chosen on it) or ``test`` (held out, scored only). It is optional so
 that other sets load unchanged; when present it must be one of :data:`SPLITS`.
 
+``history`` (optional) makes the question a follow-up: the earlier questions of
+the conversation, asked in order (each answered by the tool) before it.
+
 Schema errors and evidence phrases that do not occur in the corpus are
 :class:`EvalSetError` s naming the file and line, never silent zeros.
 """
@@ -31,7 +34,7 @@ __all__ = [
 
 REQUIRED = ("id", "question")
 OPTIONAL_STR = ("lang", "category", "notes")
-OPTIONAL_LIST = ("evidence", "answer_contains", "tags")
+OPTIONAL_LIST = ("evidence", "answer_contains", "tags", "history")
 KNOWN = set(REQUIRED) | set(OPTIONAL_STR) | set(OPTIONAL_LIST) | {"answerable", "split"}
 SPLITS = ("tune", "test")
 
@@ -51,6 +54,7 @@ class EvalQuestion:
     category: str = ""
     split: str = ""  # "" when the line carries no split
     line: int = 0
+    history: tuple[str, ...] = ()  # earlier questions of the conversation, asked first
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ def _parse_line(where: str, raw: str, lineno: int) -> EvalQuestion:
     evidence = _str_list(where, "evidence", obj.get("evidence", []))
     contains = _str_list(where, "answer_contains", obj.get("answer_contains", []))
     _str_list(where, "tags", obj.get("tags", []))
+    history = _str_list(where, "history", obj.get("history", []))
     if answerable and not evidence:
         raise EvalSetError(f"{where}: an answerable question needs at least one 'evidence' phrase")
     return EvalQuestion(
@@ -107,6 +112,7 @@ def _parse_line(where: str, raw: str, lineno: int) -> EvalQuestion:
         category=obj.get("category", ""),
         split=split,
         line=lineno,
+        history=history,
     )
 
 

@@ -124,3 +124,26 @@ def test_breakdown_gives_every_metric_per_split_when_questions_carry_one(tmp_pat
     assert report["sets"][0]["splits"] == ["test", "tune"]
     unlabelled = evaluate_sets([tiny_set()], configs, eng, answers=False, progress=False)
     assert not any(g.startswith("split=") for g in unlabelled["results"]["bm25"]["breakdown"])
+
+
+def test_a_follow_up_is_asked_after_its_conversation_and_searched_as_rewritten(tmp_path):
+    # An evaluation line with "history" is a follow-up: its earlier questions are asked first (each
+    # answered by the tool) and the follow-up is searched as the tool rewrites it.
+    eng = tiny_engine(tmp_path / "index")
+    asked: list[tuple[str, tuple]] = []
+    real_ask = eng.ask
+
+    def ask(question, history=(), **kw):
+        asked.append((question, tuple(q for q, _ in history)))
+        return real_ask(question, history=history, **kw)
+
+    eng.ask = ask  # type: ignore[method-assign]
+    follow = {"id": "q5", "question": "How much is it per panel?", "history": ["solar subsidies rural households"],
+              "lang": "en", "evidence": ["300 yuan per panel"], "category": "fact"}
+    s = tiny_set(questions=[follow])
+    assert s.questions[0].history == ("solar subsidies rural households",)
+    report = evaluate_sets([s], build_configs(eng.settings, ["bm25"]), eng, tmp_path / "cache", progress=False)
+    assert asked[-2:] == [("solar subsidies rural households", ()), ("How much is it per panel?", ("solar subsidies rural households",))]
+    q = report["results"]["bm25"]["questions"][0]
+    assert q["extra"]["history"] == ["solar subsidies rural households"] and "solar" in q["extra"]["query"]
+    assert q["retrieved"][0]["doc_id"] == "solar"
