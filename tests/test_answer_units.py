@@ -504,3 +504,21 @@ def test_a_point_ranked_far_under_the_best_is_no_point_whatever_its_score():
     kept = pick(scores, vecs, ["a", "b", "a"], terms, 5, 0.58, 0.95, order=rank, rank_margin=0.08)
     assert kept == [0, 2]
     assert pick(scores, vecs, ["a", "b", "a"], terms, 5, 0.58, 0.95) == [0, 1, 2]  # uncentred: the floor alone
+
+
+def test_a_follow_ups_borrowed_words_weigh_less_than_its_own():
+    # "And what about gifts?" after a question on personal links with suppliers was searched as
+    # "gifts (employees personal link supplier)" and answered by the earlier answer's sentence, which
+    # holds every borrowed word and none of the follow-up's own.
+    from rag.answer.pipeline import _borrowed_scale
+    from rag.answer.select import coverage
+
+    scale = _borrowed_scale("gifts (employees personal link supplier)", "en")
+    assert scale and max(scale.values()) <= 0.5 / 4 + 1e-9 and "gift" not in scale
+    asked = frozenset({"gift", "employe", "person", "link", "supplier"})
+    idf = {t: 1.0 for t in asked}
+    link = frozenset({"employe", "person", "link", "supplier", "declar"})
+    gift = frozenset({"gift", "supplier", "refus"})
+    assert coverage(asked, link, idf, 10) > coverage(asked, gift, idf, 10)  # all words alike: the old answer wins
+    assert coverage(asked, gift, idf, 10, scale) > coverage(asked, link, idf, 10, scale)
+    assert _borrowed_scale("What are the gifts rules?", "en") is None

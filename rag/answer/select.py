@@ -45,13 +45,16 @@ def idf_weights(term_sets: Sequence[frozenset[str]]) -> dict[str, float]:
     return {t: math.log(1.0 + n / (1.0 + d)) for t, d in df.items()}
 
 
-def coverage(question_terms: frozenset[str], terms: frozenset[str], idf: dict[str, float], n: int) -> float:
-    """IDF-weighted fraction of the question's terms found in ``terms`` (0..1)."""
+def coverage(question_terms: frozenset[str], terms: frozenset[str], idf: dict[str, float], n: int,
+             scale: dict[str, float] | None = None) -> float:
+    """IDF-weighted fraction of the question's terms found in ``terms`` (0..1); ``scale`` multiplies
+    the weight of some terms (a follow-up's borrowed words count less than its own)."""
     if not question_terms:
         return 0.0
     unseen = math.log(1.0 + n)  # a question term absent from every candidate weighs most
-    total = sum(idf.get(t, unseen) for t in question_terms)
-    found = sum(idf.get(t, unseen) for t in question_terms & terms)
+    scale = scale or {}
+    total = sum(idf.get(t, unseen) * scale.get(t, 1.0) for t in question_terms)
+    found = sum(idf.get(t, unseen) * scale.get(t, 1.0) for t in question_terms & terms)
     return found / total if total else 0.0
 
 
@@ -194,6 +197,7 @@ def score_sentences(
     semantic_weight: float = SEMANTIC_WEIGHT,
     other_language: Sequence[bool] = (),
     question_terms_each: Sequence[frozenset[str]] | None = None,
+    scale: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(score, cosine, coverage) arrays, one value per candidate sentence.
 
@@ -208,7 +212,7 @@ def score_sentences(
     cos = (sentence_vecs @ question_vec).astype(np.float32)
     idf = idf_weights(term_sets)
     asked = [question_terms] * len(term_sets) if question_terms_each is None else question_terms_each
-    cov = np.array([coverage(q, t, idf, len(term_sets)) for q, t in zip(asked, term_sets)], dtype=np.float32)
+    cov = np.array([coverage(q, t, idf, len(term_sets), scale) for q, t in zip(asked, term_sets)], dtype=np.float32)
     return mix(cos, cov, headings, semantic_weight, other_language), cos, cov
 
 
