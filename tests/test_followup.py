@@ -131,3 +131,12 @@ def test_the_verb_of_an_earlier_request_is_no_topic_to_borrow():
     turns = [("What did the notice on the second quarter say?", "..."), ("Summarize it", "...")]
     q = rewrite("Who issued it?", turns)
     assert "notice" in q and "Summarize" not in q, q
+
+
+def test_french_en_pointing_back_makes_a_follow_up():
+    # "Et combien peut-on en reporter ?" after the paid-leave question was searched on its own:
+    # "en" ("of them") points back, as "en France" or "en 2022" do not.
+    turns = [("Combien de jours de congés payés par an ?", "...")]
+    assert is_followup("Et combien peut-on en reporter ?") and "congés" in rewrite("Et combien peut-on en reporter ?", turns)
+    assert is_followup("Combien en reste-t-il ?")
+    assert not is_followup("Que fait le ministère en France pour les PME ?")

@@ -49,6 +49,10 @@ _AUXILIARIES = frozenset("is was are were does did do will would can could has h
 _TIME_WORDS = frozenset("year month week quarter morning week-end année annee mois semaine trimestre".split())
 # French "il" with no antecedent: "y a-t-il", "existe-t-il", "il faut", "s'agit-il".
 _IMPERSONAL = frozenset("existe faut agit reste suffit manque".split())
+# Before these, "en" stands for something named before ("peut-on en reporter", "combien en reste"),
+# not for a place or a time ("en France", "en 2022").
+_EN_PRONOUN_AFTER = frozenset("on je j il elle ils elles nous vous combien ne n peut peuvent puis doit doivent faut "
+                              "veut veulent".split())
 SHORT = 5  # a question of at most this many words with no topic of its own is a follow-up
 _GENERIC = frozenset(
     "which what who where when how many much provinces province regions region measures measure one ones "
@@ -79,6 +83,8 @@ def _anaphora(toks: list[str]) -> int | None:
         if t == "il" and (nxt in {"y", "faut", "existe", "s"} or before[-2:] == ["y", "a"]
                           or (before and before[-1] in _IMPERSONAL)):
             continue
+        if t == "en" and before and before[-1] in _EN_PRONOUN_AFTER and nxt.isalpha():
+            return i  # "Et combien peut-on en reporter ?", "combien en reste-t-il ?": "en" is "of them"
         if t in _PRONOUNS:
             if t in {"celui", "celle", "ceux", "celles"} and nxt in {"qui", "que", "qu", "dont"}:
                 continue
