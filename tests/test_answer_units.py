@@ -522,3 +522,4 @@ def test_a_follow_ups_borrowed_words_weigh_less_than_its_own():
     assert coverage(asked, link, idf, 10) > coverage(asked, gift, idf, 10)  # all words alike: the old answer wins
     assert coverage(asked, gift, idf, 10, scale) > coverage(asked, link, idf, 10, scale)
     assert _borrowed_scale("What are the gifts rules?", "en") is None
+    assert _borrowed_scale("Did they talk about it (banks lend small firms)", "en") is None  # no topic of its own

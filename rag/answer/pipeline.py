@@ -316,6 +316,9 @@ def _lead_with(picks: Sequence[int], rank: np.ndarray, eligible: np.ndarray, max
 # policies-followups `tune` (7 answerable): lead 2 without; 0.5 / 0.25 of the own words: 4 / 3 (cited
 # 4 / 3); 0.5 / 0.25 per borrowed word, whatever their number: 2 / 2.
 BORROWED_WEIGHT = 0.5
+_SAYING = ("talk talked talks speak spoke said say says mention mentioned discuss discussed tell told explain "
+           "explained cover covered address addressed write wrote parler parlé dire dit mentionner mentionné "
+           "évoquer évoqué expliquer expliqué")
 
 
 def _borrowed_scale(query: str, lang: str) -> dict[str, float] | None:
@@ -327,7 +330,9 @@ def _borrowed_scale(query: str, lang: str) -> dict[str, float] | None:
         return None
     own = question_terms(m.group(1), lang)
     borrowed = question_terms(m.group(2), lang) - own
-    if not borrowed:
+    # "Did they talk about it?": a follow-up whose own words only say that something was said has
+    # no topic of its own; its borrowed words are the topic and keep their weight.
+    if not borrowed or not own - question_terms(_SAYING, lang):
         return None
     weight = BORROWED_WEIGHT * min(1.0, max(1, len(own)) / len(borrowed))
     return {t: weight for t in borrowed}
