@@ -44,20 +44,8 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
     limit = ctx.settings.max_question_chars
     question = question.strip()
     check_question(question, limit)
-    kind = intent.courtesy(question)
-    if kind is not None:
-        # "thanks!", "bonjour": a turn of the conversation, not a question about the documents.
-        reply = Answer(question=question, query=question, text=compose.courtesy_text(*kind), lang=kind[1])
-        yield reply.text
-        yield reply
-        return
-    what = intent.collection_question(question)
-    if what is not None:
-        # "How many documents are there?", "Which document is the most recent?": the index's own list.
-        docs = [d for d in ctx.index.documents() if filters is None or filters.accepts_document(d)]
-        lang = question_lang(question)
-        reply = Answer(question=question, query=question, lang=lang, text=compose.collection_text(
-            what, [(d.title or d.id, d.date, d.lang) for d in docs], lang))
+    reply = _direct_reply(ctx, question, filters)
+    if reply is not None:
         yield reply.text
         yield reply
         return
@@ -85,6 +73,22 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
     timings = {**base.timings, "generate": time.perf_counter() - t}
     final = _with_timings(final, timings)
     yield final
+
+
+def _direct_reply(ctx: AnswerContext, question: str, filters: Filters | None) -> Answer | None:
+    """The reply to a message that needs no search, or None: a thanks, a greeting or a goodbye
+    ("thanks!", "bonjour"), or a question about the collection itself ("How many documents are
+    there?", "Which document is the most recent?"), answered from the index's own list."""
+    kind = intent.courtesy(question)
+    if kind is not None:
+        return Answer(question=question, query=question, text=compose.courtesy_text(*kind), lang=kind[1])
+    what = intent.collection_question(question)
+    if what is None:
+        return None
+    docs = [d for d in ctx.index.documents() if filters is None or filters.accepts_document(d)]
+    lang = question_lang(question)
+    return Answer(question=question, query=question, lang=lang, text=compose.collection_text(
+        what, [(d.title or d.id, d.date, d.lang) for d in docs], lang))
 
 
 def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:

@@ -19,7 +19,7 @@ from typing import Sequence
 
 from rag.settings import Settings
 
-from .terms import EN_STOP, FR_STOP, without_request, words
+from .terms import EN_STOP, FR_STOP, split_borrowed, with_borrowed, without_request, words
 
 # Openings that only make sense as a continuation of the previous turn, whatever follows.
 _CONTINUATION = re.compile(
@@ -183,17 +183,17 @@ def rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
         return neighbour
     if not is_followup(question):
         return question
-    if _replaces(question) and _replaces(history[-1][0]) and (m := re.fullmatch(r".*\((.+)\)", previous)):
+    if _replaces(question) and _replaces(history[-1][0]) and (borrowed_before := split_borrowed(previous)[1]):
         # "what about guarantees?" then "and the interest rates?": rates take the place of
         # guarantees in the first question's topic; they are not asked about together.
-        previous = m.group(1)
+        previous = borrowed_before
     core = _OPENING.sub("", question, count=1).strip() or question
     mine = set(words(core))
     borrowed = [w for w in _content(previous) if w.lower() not in mine]
     if not borrowed:
         return question
     core = core.rstrip(" ?？!.")
-    return f"{core} ({' '.join(borrowed)})"
+    return with_borrowed(core, borrowed)
 
 
 MAX_REWRITE_WORDS = 32

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from .terms import split_borrowed
+
 __all__ = ["asked_items", "asks_last_item", "asks_date", "asks_publication", "states_date", "key_numbers", "key_names", "numbers_in"]
 
 _ITEM_WORDS = (
@@ -289,7 +291,7 @@ def without_attribution(question: str) -> str:
     m = _SAID_ABOUT.match(question)
     if m:
         # a follow-up's borrowed words ("… supply chains (spoke May 27 teleconference)") say who spoke
-        about = re.sub(r"\s*\([^()]*\)\s*$", "", m.group("en") or m.group("fr")).strip(" ,;")
+        about = split_borrowed(m.group("en") or m.group("fr"))[0].strip(" ,;")
         if about:
             return about
     rest = _ATTRIBUTION.sub("", question).strip(" ,;")
@@ -417,7 +419,7 @@ def mention_topic(question: str) -> str | None:
     for rx in _MENTION:
         m = rx.match(question)
         if m:
-            topic = re.sub(r"\s*\([^()]*\)\s*$", "", m.group("y")).strip(" ,;.!")
+            topic = split_borrowed(m.group("y"))[0].strip(" ,;.!")
             if topic:
                 return topic
     return None

@@ -10,7 +10,6 @@ and sentence scoring.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
@@ -22,7 +21,7 @@ from rag.sentences import Sentence
 from rag.types import Answer, Chunk, Filters, Hit
 
 from . import compose, intent, refusal, select
-from .terms import content_terms, question_lang, question_terms
+from .terms import content_terms, question_lang, question_terms, split_borrowed
 
 if TYPE_CHECKING:
     from rag.embed import Embedder
@@ -325,11 +324,9 @@ def _borrowed_scale(query: str, lang: str) -> dict[str, float] | None:
     """The weights of the words a follow-up borrowed (``followup.rewrite``: "gifts (employees personal
     link supplier)"): "And what about gifts?" was answered by the previous answer's sentence, which
     holds every borrowed word and none of the follow-up's own."""
-    m = re.fullmatch(r"(?s)(.*?)\s*\(([^()]*)\)\s*", query)
-    if not m:
-        return None
-    own = question_terms(m.group(1), lang)
-    borrowed = question_terms(m.group(2), lang) - own
+    own_words, borrowed_words = split_borrowed(query)
+    own = question_terms(own_words, lang)
+    borrowed = question_terms(borrowed_words, lang) - own
     # "Did they talk about it?": a follow-up whose own words only say that something was said has
     # no topic of its own; its borrowed words are the topic and keep their weight.
     if not borrowed or not own - question_terms(_SAYING, lang):

@@ -82,6 +82,22 @@ def without_request(question: str) -> str:
     return _REQUEST.sub("", question, count=1)
 
 
+# A rewritten follow-up carries the words it borrowed from earlier turns in a closing
+# parenthesis: "meals (hotel cap capital cities)" (``followup.rewrite``).
+_BORROWED = re.compile(r"(?s)(.*?)\s*\(([^()]*)\)\s*")
+
+
+def with_borrowed(own: str, borrowed: Sequence[str]) -> str:
+    """A follow-up's query: its own words, then the words it borrows in a closing parenthesis."""
+    return f"{own} ({' '.join(borrowed)})"
+
+
+def split_borrowed(query: str) -> tuple[str, str]:
+    """(own words, borrowed words) of a query written by :func:`with_borrowed`; (query, "") otherwise."""
+    m = _BORROWED.fullmatch(query)
+    return (m.group(1), m.group(2)) if m else (query, "")
+
+
 def question_terms(question: str, lang: str = "en") -> frozenset[str]:
     """The content terms of a question, without the verb of a request that opens it ("List …")."""
     return content_terms(without_request(question), lang)
