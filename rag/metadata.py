@@ -53,7 +53,30 @@ def _numeric_dates(text: str, head_chars: int = 600) -> Iterator[tuple[bool, re.
                 yield rx is _LABELLED, m, got
 
 
-def extract_date(text: str, head_chars: int = 600) -> str | None:
+_HEAD_CHARS = 600  # a page states its own date near the top
+
+
+def _text_dates(text: str):
+    """Each day-and-month phrase of ``text`` ("15 janvier 2025", "May 27"), with its ISO date
+    (``--MM-DD`` when no year is stated; None for an impossible day)."""
+    for m in _DMY_TEXT.finditer(text):
+        yield m, _iso(int(m.group(3)) if m.group(3) else None, _MONTHS[m.group(2).lower()], int(m.group(1)))
+    for m in _MDY_TEXT.finditer(text):
+        if m.group(1).lower() == "may" and not re.match(r"may\s+\d", m.group(0), re.I):
+            continue
+        yield m, _iso(int(m.group(3)) if m.group(3) else None, _MONTHS[m.group(1).lower()], int(m.group(2)))
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start, end`` moved inwards past surrounding blanks."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def extract_date(text: str, head_chars: int = _HEAD_CHARS) -> str | None:
     """Publication date stated in the text, as ISO ``YYYY-MM-DD``.
 
     Looks for an explicitly labelled date first, then a full numeric date near
@@ -62,18 +85,8 @@ def extract_date(text: str, head_chars: int = 600) -> str | None:
     """
     for _, _, got in _numeric_dates(text, head_chars):
         return got
-    head = text[:head_chars]
     best: tuple[int, str] | None = None
-    for m in _DMY_TEXT.finditer(head):
-        year = int(m.group(3)) if m.group(3) else None
-        got = _iso(year, _MONTHS[m.group(2).lower()], int(m.group(1)))
-        if got and (best is None or m.start() < best[0]):
-            best = (m.start(), got)
-    for m in _MDY_TEXT.finditer(head):
-        if m.group(1).lower() == "may" and not re.match(r"may\s+\d", m.group(0), re.I):
-            continue
-        year = int(m.group(3)) if m.group(3) else None
-        got = _iso(year, _MONTHS[m.group(1).lower()], int(m.group(2)))
+    for m, got in _text_dates(text[:head_chars]):
         if got and (best is None or m.start() < best[0]):
             best = (m.start(), got)
     return best[1] if best else None
@@ -91,13 +104,8 @@ def date_line(text: str, date: str | None) -> tuple[int, int] | None:
     for labelled, m, got in _numeric_dates(text):
         if got != date:
             continue
-        start = text.rfind("\n", 0, m.start()) + 1
         end = text.find("\n", m.end())
-        end = len(text) if end < 0 else end
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        start, end = _stripped(text, text.rfind("\n", 0, m.start()) + 1, len(text) if end < 0 else end)
         if len(text[start:end].split()) <= (25 if labelled else 6):
             return start, end
     # A labelled date in words near the top: "Adopté le 15 janvier 2025.", "Effective date: 1 March 2025."
@@ -105,22 +113,15 @@ def date_line(text: str, date: str | None) -> tuple[int, int] | None:
         line = m.group(0)
         if not _DATE_LABEL.match(line) or len(line.split()) > 12:
             continue
-        for rx, order in ((_DMY_TEXT, "dmy"), (_MDY_TEXT, "mdy")):
-            for d in rx.finditer(line):
-                day, month, year = (d.group(1), d.group(2), d.group(3)) if order == "dmy" else (d.group(2), d.group(1), d.group(3))
-                if _iso(int(year) if year else None, _MONTHS[month.lower()], int(day)) == date:
-                    start, end = m.start(), m.end()
-                    while start < end and text[start].isspace():
-                        start += 1
-                    while end > start and text[end - 1].isspace():
-                        end -= 1
-                    # the sentence that holds the date, when the line has several ("Effective date: …. Owner: …")
-                    cut = text.find(". ", start + d.end() - 1, end)
-                    return start, (cut + 1 if cut >= 0 else end)
+        for d, got in _text_dates(line):
+            if got == date:
+                start, end = _stripped(text, m.start(), m.end())
+                # the sentence that holds the date, when the line has several ("Effective date: …. Owner: …")
+                cut = text.find(". ", start + d.end() - 1, end)
+                return start, (cut + 1 if cut >= 0 else end)
     return None
 
 
-_HEAD_CHARS = 600
 _DATE_LABEL = re.compile(r"^\W*(?:adopté|adoptée|en vigueur|effective|approuvé|approuvée|approved|posted|published|"
                          r"publié|publiée|release date|date de publication|mis à jour|updated|last updated)\b", re.I)
 
