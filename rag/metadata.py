@@ -117,7 +117,7 @@ def date_line(text: str, date: str | None) -> tuple[int, int] | None:
             if got == date:
                 start, end = _stripped(text, m.start(), m.end())
                 # the sentence that holds the date, when the line has several ("Effective date: …. Owner: …")
-                cut = text.find(". ", start + d.end() - 1, end)
+                cut = text.find(". ", m.start() + d.end() - 1, end)  # d is read in the line, m places it
                 return start, (cut + 1 if cut >= 0 else end)
     return None
 

@@ -103,3 +103,11 @@ def test_a_labelled_date_in_words_is_the_documents_date_line():
     assert text[start:end] == "Adopté le 15 janvier 2025."
     event = "Le 27 mai, le ministère a tenu une téléconférence.\n"
     assert date_line(event, extract_date(event)) is None  # an event's date, not the page's
+
+
+def test_the_dated_sentence_of_an_indented_labelled_line_is_the_date_line():
+    from rag.metadata import date_line
+
+    text = "  Effective date: 1 March 2025. Owner: Human Resources.\n\nText."
+    start, end = date_line(text, extract_date(text))
+    assert text[start:end] == "Effective date: 1 March 2025."
