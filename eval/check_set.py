@@ -53,8 +53,10 @@ TUNE_EVERY = 5
 # tuning data only, all tune: the held-out questions stay those of the two sets above.
 # miit-blind and miit-fresh (40 questions written on 2026-12-03 by a writer who never ran the tool
 # nor saw an answer) alternate like miit-xling.
+# miit-everyday (40 everyday, chat-style questions written on 2026-12-03 by a writer who never ran
+# the tool) alternates like miit-xling too: odd ids test, even ids tune.
 SPLIT_RULES = {"miit-xling": (1, 2), "miit-extra": (10**6, 1), "miit-blind": (1, 2), "miit-fresh": (1, 2),
-               "policies": (1, 2), "policies-followups": (1, 2)}
+               "miit-everyday": (1, 2), "policies": (1, 2), "policies-followups": (1, 2)}
 
 
 def expected_split(n: int, rule: tuple[int, int] = (FIRST_NEW, TUNE_EVERY)) -> str:
