@@ -215,6 +215,7 @@ class Segment:
                 raise self._damaged(LATENT_IDS, "does not match the manifest (rows or shape)")
             self.latent = (ids, weights)
         self._cols: dict[str, np.ndarray] = {}
+        self._vocabulary: frozenset[str] | None = None
 
     # -- opening -------------------------------------------------------------
     def _damaged(self, name: str, what: str):
@@ -342,6 +343,15 @@ class Segment:
     # -- BM25 ------------------------------------------------------------------
     def _term(self, i: int) -> str:
         return bytes(self.term_blob[int(self.term_table[i, 0]) : int(self.term_table[i + 1, 0])]).decode("utf-8")
+
+    def vocabulary(self) -> frozenset[str]:
+        """Every BM25 term of this segment, read once (set lookups for the many words a
+        misspelling is tried as, instead of a binary search each)."""
+        if self._vocabulary is None:
+            blob, offsets = bytes(self.term_blob), self.term_table[:, 0].tolist()
+            self._vocabulary = frozenset(blob[offsets[i]:offsets[i + 1]].decode("utf-8")
+                                         for i in range(len(offsets) - 1))
+        return self._vocabulary
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows, term frequencies) of ``term`` in this segment, rows increasing."""

@@ -26,6 +26,17 @@ def test_broad_sme_financing_question_cites_exact_spans_from_three_documents(sam
     assert {"retrieve", "answer"} <= set(a.timings)
 
 
+def test_misspelt_words_are_read_as_the_documents_words_and_the_answer_says_what_it_searched(sample_engine):
+    typed = sample_engine.ask("quick question: any help with finacing for small firms?")
+    right = sample_engine.ask("quick question: any help with financing for small firms?")
+    assert typed.question == "quick question: any help with finacing for small firms?"
+    assert typed.query == right.question  # shown as "Searched for …" under the answer
+    assert [c.text for c in typed.citations] == [c.text for c in right.citations] and typed.citations
+    assert sample_engine.ask("qui a assisté à la téléconférance ?").query == "qui a assisté à la téléconférence ?"
+    # a name the documents lack is no typing slip: the near miss stays one
+    assert sample_engine.ask("What did Xu Xiaolin say about loans?").query == "What did Xu Xiaolin say about loans?"
+
+
 def test_question_outside_the_documents_is_refused_with_related_passages(sample_engine):
     a = sample_engine.ask("What is the capital of Australia?")
     assert a.refused and not a.citations and a.related

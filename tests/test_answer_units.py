@@ -375,6 +375,7 @@ def test_a_sentence_in_another_language_is_judged_on_the_same_scale_for_refusal(
     chunk = Chunk(id="port:0", doc_id="port", text=text, start=0, end=len(text), title="Port", lang="fr")
     view = SimpleNamespace(
         build_info=lambda: BuildInfo("stub", 2, 1000, 150, True, (), ("en", "fr")),
+        term_counts=lambda terms: {},
         sentences_in_chunks=lambda chunks: [[0] for _ in chunks],
         sentences=lambda keys: [Sentence(text, 0, len(text), doc_id="port") for _ in keys],
         sentence_vectors=lambda keys: np.array([[0.8, 0.6]] * len(keys), np.float32),

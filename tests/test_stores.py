@@ -124,6 +124,19 @@ def test_dense_and_lexical_top_n_find_the_right_document(engine, tmp_path):
     assert _ids(engine.search("new roads for rural towns", k=1))[0] == "roads"
 
 
+def test_term_counts_give_the_live_chunks_that_hold_each_term(engine, tmp_path):
+    docs = _write(tmp_path / "docs", CORPUS)
+    engine.index([docs])
+    view = engine.view()
+    n_loans = len(view.chunks_of("loans"))
+    counts = view.term_counts(["loan", "rural", "zeppelin"])
+    assert counts["loan"] == n_loans and counts["rural"] == len(view.chunks_of("roads"))
+    assert "zeppelin" not in counts  # a term no chunk holds is left out
+    (docs / "loans.txt").unlink()
+    engine.index([docs])  # a removed document's chunks count no more
+    assert "loan" not in engine.view().term_counts(["loan"])
+
+
 def test_sentences_in_chunks_lie_inside_their_chunk(engine, tmp_path):
     engine.index([_write(tmp_path / "docs", CORPUS)])
     view = engine.view()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from rag import spelling
 from rag.errors import IndexMismatchError, InputError
 from rag.sentences import Sentence
 from rag.types import Answer, Chunk, Filters, Hit
@@ -112,6 +113,13 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
         raise IndexMismatchError(f"index at {state.location} was built without its sentence index (retrieval only): "
                                  "run `rag index --rebuild` to answer questions from it")
     timings: dict[str, float] = {}
+    t = time.perf_counter()
+    typed = question
+    # "finacing", lower-case "smes": read as the collection's words, so that search and the
+    # answer's word coverage find them; the answer shows what was searched ("Searched for …").
+    question, _ = spelling.corrected(question, state.build_info().languages, state.term_counts,
+                                     question_lang(question))
+    timings["spelling"] = time.perf_counter() - t
     t = time.perf_counter()
     query, notice = rewrite_query(s, question, history)
     query = query[: s.max_question_chars]  # a follow-up borrows words: keep it searchable
@@ -277,7 +285,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                 scores = np.append(scores, np.float32(ev.best_score))
                 picks = [len(sentences) - 1]
     timings["answer"] = time.perf_counter() - t
-    return Prepared(question, query, lang, hits, tuple(sentences), tuple(chunks), vecs, tuple(terms),
+    return Prepared(typed, query, lang, hits, tuple(sentences), tuple(chunks), vecs, tuple(terms),
                     scores, ev, refused, tuple(picks), k, notice, timings)
 
 

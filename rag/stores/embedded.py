@@ -149,6 +149,17 @@ class EmbeddedView:
         live, terms = self._terms(query)
         return self._by_segment(keys, lambda seg, rows: bm25.scores_at(terms, live, seg, rows))
 
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        live = [_Live(s, a, norm) for s, a, norm in zip(self.state.segments, self.state.chunk_keys.alive,
+                                                         self.state.bm25_norms())]
+        out: dict[str, int] = {}
+        for seg in live:
+            vocabulary = seg.seg.vocabulary()
+            for t in terms:
+                if t in vocabulary and (n := len(seg.term(t)[0])):
+                    out[t] = out.get(t, 0) + n
+        return out
+
     # -- fetch ---------------------------------------------------------------
     def chunks(self, keys: Sequence[int]) -> list[Chunk]:
         return self.state.chunks.take(list(keys)) if len(keys) else []  # type: ignore[attr-defined]

@@ -271,6 +271,14 @@ class PostgresView:
         rows = dict(self._bm25(query, "AND p.key = ANY(%(keys)s)", "", {"keys": [int(k) for k in keys]}))
         return np.array([rows.get(int(k), 0.0) for k in keys], dtype=np.float32)
 
+    @_read
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        if not terms:
+            return {}
+        rows = self.conn.execute("SELECT lexeme, df FROM rag_lexicon WHERE lexeme = ANY(%s) AND df > 0",
+                                 (list(terms),)).fetchall()
+        return {lex: int(df) for lex, df in rows}
+
     # -- fetch -----------------------------------------------------------------
     @_read
     def chunks(self, keys: Sequence[int]) -> list[Chunk | None]:
