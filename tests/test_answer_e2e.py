@@ -276,6 +276,8 @@ def test_thanks_and_greetings_are_answered_as_such_without_a_search(tmp_path):
     a = eng.ask("Thanks, and what about taxes?", history=history)
     assert "thanks" not in a.query.lower() and "taxes" in a.query, a.query
     assert a.question == "Thanks, and what about taxes?"
+    a = eng.ask("quick question: how much will banks lend?")  # a chat opener is not searched either
+    assert a.query == "how much will banks lend?" and a.question == "quick question: how much will banks lend?"
 
 
 def test_an_irregular_past_form_answers_a_question_with_its_verb(tmp_path, real_embedder):

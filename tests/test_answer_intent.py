@@ -342,6 +342,28 @@ def test_what_x_said_about_y_asks_about_y():
     assert intent.without_courtesy("Hi!") == "Hi!"
 
 
+def test_chat_openers_are_not_part_of_what_is_asked():
+    # "quick question: any help with financing?" had the terms "quick" and "question"
+    cases = {
+        "quick question: any help with financing?": "any help with financing?",
+        "hey what is the plan for factories?": "what is the plan for factories?",
+        "so when was the press conference": "when was the press conference",
+        "I was wondering, can you tell me what the loan target is?": "what the loan target is?",
+        "Do you know if loans are offered?": "loans are offered?",
+        "just curious, who attended?": "who attended?",
+        "ok so what about taxes": "what about taxes",
+        "petite question : quel est le montant des prêts ?": "quel est le montant des prêts ?",
+        "question rapide : pour le 2e trimestre, ils veulent quoi": "pour le 2e trimestre, ils veulent quoi",
+        "dites-moi qui a assisté à la réunion": "qui a assisté à la réunion",
+    }
+    for typed, asked in cases.items():
+        assert intent.without_preamble(typed) == asked, typed
+    # words that open other questions too are kept there; nothing is left empty
+    for kept in ("Right to work from home?", "Well-known firms?", "So-called green loans?", "Well funded firms get loans?",
+                 "Which question was asked?", "So?", "Bon à savoir : quels prêts ?"):
+        assert intent.without_preamble(kept) == kept
+
+
 def test_a_did_they_mention_x_question_names_its_topic():
     assert intent.mention_topic("Did the ministry say anything about flood?") == "flood"
     assert intent.mention_topic("Is there anything about the epidemic?") == "the epidemic"

@@ -49,9 +49,10 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
         yield reply.text
         yield reply
         return
-    # An earlier "thanks" is no context for a follow-up, nor the "Thanks," opening a question.
-    history = [(intent.without_courtesy(q), a) for q, a in history if intent.courtesy(q) is None]
-    asked = intent.without_courtesy(question)
+    # An earlier "thanks" is no context for a follow-up, nor the "Thanks," or "quick question:"
+    # opening a question.
+    history = [(_asked(q), a) for q, a in history if intent.courtesy(q) is None]
+    asked = _asked(question)
     prep = prepare(ctx, asked, bounded_history(history, limit), k, mode, filters)
     if asked != question:
         prep = replace(prep, question=question)
@@ -73,6 +74,11 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
     timings = {**base.timings, "generate": time.perf_counter() - t}
     final = _with_timings(final, timings)
     yield final
+
+
+def _asked(question: str) -> str:
+    """What the question asks, without the thanks, greeting or chat opener before it."""
+    return intent.without_preamble(intent.without_courtesy(question))
 
 
 def _direct_reply(ctx: AnswerContext, question: str, filters: Filters | None) -> Answer | None:

@@ -391,6 +391,40 @@ def without_courtesy(question: str) -> str:
     return rest if len(rest.split()) >= 2 else question
 
 
+# The chat openers that say nothing about what is asked: "quick question:", "hey", "so", "I was
+# wondering if", "can you tell me", "petite question :", "dites-moi", "je voudrais savoir si". As
+# words of the question they were searched and scored: "quick question: any help with financing?"
+# had the terms "quick" and "question", "I would like to know who attended" "like" and "know".
+_WH = (r"(?:what|when|where|who|whom|whose|why|how|which|is|are|was|were|do|does|did|can|could|will|would|should|"
+       r"has|have|any|so|ok|okay|well|quel|quelle|quels|quelles|qui|que|quand|comment|où|pourquoi|combien|est-ce|"
+       r"et)\b")
+_PREAMBLE = re.compile(
+    r"^\s*(?:(?:"
+    # words that open other sentences too ("Right to work from home?"): only before punctuation or a question word
+    rf"(?:so|well|right|alright|ok(?:ay)?|alors|bon|ben)(?=\s*[,.!;:]|\s+[–-]|\s+{_WH})|"
+    r"hey|hi|hello|um+|uh+|btw|oh|"
+    r"(?:(?:a|one|another|one\s+more|quick|small|short|simple|une|petite|autre)\s+)?question"
+    r"(?:\s+for\s+you|\s+rapide)?|"
+    r"(?:just\s+)?(?:curious|wondering)|"
+    r"i\s*(?:was|am|['’]m)\s+(?:just\s+)?(?:wondering|curious)|"
+    r"i\s*(?:would|['’]d)\s+(?:like|love)\s+to\s+know|i\s+(?:want|wanted|need)\s+to\s+know|"
+    r"(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|show)\s+me|(?:please\s+)?tell\s+me|"
+    r"do\s+you\s+(?:happen\s+to\s+)?know|(?:do\s+you\s+have\s+)?any\s+idea|please|"
+    r"salut|bonjour|bonsoir|coucou|euh|d['’]accord|"
+    r"je\s+(?:voudrais|veux|souhaiterais|souhaite|aimerais)\s+savoir|"
+    r"(?:pouvez-vous|pourriez-vous|peux-tu|pourrais-tu|tu\s+peux|vous\s+pouvez)\s+me\s+dire|"
+    r"dites-moi|dis-moi|savez-vous|sais-tu|tu\s+sais|s['’]il\s+(?:vous|te)\s+pla[iî]t|svp|stp"
+    r")(?:\s+(?:if|whether|si)(?=\s))?(?:\s*[,.!;:]+\s*|\s+[–-]+\s*|\s+))+",
+    re.I)
+
+
+def without_preamble(question: str) -> str:
+    """The question without the chat openers before it ("quick question: any help with financing?"
+    → "any help with financing?"), or the question itself when fewer than two words would be left."""
+    rest = _PREAMBLE.sub("", question, count=1)
+    return rest if len(rest.split()) >= 2 else question
+
+
 # "Did the ministry say anything about flood?", "Is there anything about masks?", "Are rents
 # mentioned?", "Est-ce que le document parle de la 5G ?": the question asks whether the documents
 # mention a topic. Any sentence that names the topic answers it, however low its cosine (a short
