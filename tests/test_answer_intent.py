@@ -413,6 +413,18 @@ def test_a_count_question_is_answered_by_a_figure_that_counts_what_it_asks():
                           refusal.counted("How many little giant firms are there?"))
 
 
+def test_a_span_of_time_is_counted_in_any_unit_and_how_long_counts_no_noun():
+    # "combien de temps pour envoyer le certificat médical ?" was refused: no figure counted "temps".
+    sick = ["En cas d'arrêt maladie, le salarié envoie le certificat médical sous 48 heures."]
+    assert not refusal.lacks_asked_quantity("Combien de temps pour envoyer le certificat médical ?", sick)
+    assert not refusal.lacks_asked_quantity("Combien de jours pour envoyer le certificat médical ?", sick)
+    assert not refusal.lacks_asked_quantity("How many days do I have to report a lost laptop?",
+                                            ["Lost devices must be reported within 24 hours."])
+    assert not refusal.lacks_asked_quantity("How many times a year are suppliers assessed?",
+                                            ["Suppliers are assessed every 2 years."])
+    assert refusal.lacks_asked_quantity("How many SMEs are there?", sick)  # still a count of SMEs
+
+
 def test_how_much_notice_asks_for_a_duration_not_money():
     # "How much notice is needed before taking more than a week off?" was refused: read as a money
     # question, the French "au moins quatre semaines à l'avance" stated no amount.

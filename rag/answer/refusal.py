@@ -152,22 +152,35 @@ def states_rate(sentence: str) -> bool:
     return bool(_RATE_A.search(sentence))
 
 
+def _stem(word: str) -> str:
+    return word.lower().rstrip("s")[:6]
+
+
 # What a count question counts: "how many yuan", "how many companies", "combien d'entreprises".
 _COUNTED = re.compile(r"\bhow\s+many\s+(?:more\s+|of\s+(?:the\s+)?)?([^\W\d_][\w-]*)(?:\s+([^\W\d_][\w-]*))?", re.I)
 _COUNTED_FR = re.compile(r"\bcombien\s+d(?:e\s+|['’]\s*)(?:la\s+|les\s+)?([^\W\d_][\w-]*)", re.I)
 
 
-def _stem(word: str) -> str:
-    return word.lower().rstrip("s")[:6]
+# A span of time is counted in any unit: "combien de jours pour envoyer le certificat ?" is answered
+# by "sous 48 heures". "Combien de temps", "combien de fois", "how many times" ask for a duration or
+# a frequency, which counts no noun: "combien de temps …" was refused for want of a figure of "temps".
+_TIME_UNITS = frozenset(_stem(w) for w in (
+    "minutes hours days weeks months years heures jours semaines mois années annees").split())
+_NOT_COUNTED = frozenset({"temps", "fois", "times", "time", "often"})
 
 
 def counted(question: str) -> frozenset[str]:
     """Stems of the words a count question counts ("How many yuan of funds…" → {"yuan"}, "how many
-    big plans" → {"big", "plan"}, "combien d'entreprises" → {"entrep"}); empty for other questions."""
+    big plans" → {"big", "plan"}, "combien d'entreprises" → {"entrep"}, "combien de jours" → every
+    unit of time); empty for other questions and for "combien de temps", "how many times"."""
     out: set[str] = set()
     for m in [*_COUNTED.finditer(question), *_COUNTED_FR.finditer(question)]:
+        if m.group(1).lower() in _NOT_COUNTED:
+            continue
         out.update(_stem(w) for w in m.groups() if w and len(w) > 2 and w.lower() not in ("of", "the", "and", "did", "does",
                                                                                         "have", "has", "are", "were"))
+    if out & _TIME_UNITS:
+        out |= _TIME_UNITS
     return frozenset(out)
 
 
