@@ -100,6 +100,17 @@ def test_question_language_detection():
     assert question_lang("What SME financing measures were announced?") == "en"
 
 
+def test_contractions_leave_no_fragments_among_the_terms():
+    # "don't" split at the apostrophe gave the term "don", "won't" gave "won" and so "win",
+    # "whats" (no apostrophe, as typed in a chat) the term "what": no sentence holds them.
+    assert content_terms("why don't small firms get loans") == content_terms("why small firms get loans")
+    assert content_terms("it won't be paid") == content_terms("it be paid")
+    assert content_terms("I've lost my badge, they're not eligible, we'll see") == content_terms("lost badge eligible see")
+    assert content_terms("whats the deal with 5g") == content_terms("the deal with 5g")
+    assert content_terms("He won the award") == content_terms("He win the award")  # a real "won" stays
+    assert content_terms("the ministry's plan") == content_terms("ministry plan")
+
+
 def test_coverage_weighs_rare_question_terms_more():
     q = content_terms("credit guarantee for SMEs")
     pool = [content_terms(t) for t in ["SMEs credit guarantee fund", "SMEs get help", "SMEs and loans"]]

@@ -26,6 +26,8 @@ not now of off on once only or other our ours out over own same she should so so
 the their theirs them then there these they this those through to too under until up very was we
 were what when where which while who whom why will with would you your yours said say says
 according mention mentioned tell told about please show give did do does any anything
+whats wheres whos hows whens whys thats isnt dont doesnt didnt wasnt werent arent hasnt havent hadnt
+shouldnt couldnt wouldnt wont cant im ive youre theyre theres heres
 """.split())
 
 FR_STOP = frozenset("""
@@ -33,7 +35,7 @@ a à au aux avec ce ces cet cette dans de des du elle elles en est et été êtr
 leur leurs lui ma mais me même mes moi mon ne nos notre nous on ont ou où par pas pour qu que quel
 quelle quelles quels qui sa se ses son sont sur ta te tes toi ton tu un une vos votre vous y c d j l
 m n s t est-ce ceux celles celui celle dont lors selon ainsi comme fait faut quoi comment quand
-combien pourquoi sont été a-t-il a-t-elle t-il t-elle sera seront
+combien pourquoi sont été a-t-il a-t-elle t-il t-elle sera seront cest quest jai quil
 """.split())
 
 def question_lang(text: str, passages: Sequence[tuple[str, str]] = ()) -> str:
@@ -52,6 +54,17 @@ def question_lang(text: str, passages: Sequence[tuple[str, str]] = ()) -> str:
     return "fr" if lang == "fr" else "en"
 
 
+# English contractions split at the apostrophe left "don", "didn", "ve", "re" and, through
+# "won" → "win", a verb as terms of "why don't small firms get loans?" and "it won't be paid".
+_CONTRACTION = re.compile(r"\b(?:(won|can|shan)['’]t|(\w+)n['’]t|(\w+)['’](?:re|ve|ll|m|d))\b", re.I)
+
+
+def _expand(m: re.Match) -> str:
+    if m.group(1):
+        return {"won": "will", "shan": "shall"}.get(m.group(1).lower(), m.group(1)) + " "
+    return f"{m.group(2) or m.group(3)} "
+
+
 @lru_cache(maxsize=1 << 15)
 def content_terms(text: str, lang: str = "en") -> frozenset[str]:
     """Stemmed content words: stopwords of both languages dropped, numbers kept.
@@ -59,7 +72,8 @@ def content_terms(text: str, lang: str = "en") -> frozenset[str]:
     Memoised (pure, immutable result): every question scores the same indexed
     sentences again, and this is the answer step's largest cost after the model.
     """
-    toks = [t for t in words(text) if t not in EN_STOP and t not in FR_STOP and (len(t) > 1 or t.isdigit())]
+    toks = [t for t in words(_CONTRACTION.sub(_expand, text)) if t not in EN_STOP and t not in FR_STOP
+            and (len(t) > 1 or t.isdigit())]
     if not toks:
         return frozenset()
     lang = "fr" if lang == "fr" else "en"
