@@ -231,6 +231,15 @@ def test_a_rate_question_is_answered_by_the_rate_of_what_it_asks():
     assert not refusal.lacks_asked_quantity("What was the growth rate of profits of small firms?", [s], pool=pool)
 
 
+def test_chat_forms_of_who_is_and_what_is_are_read_as_such():
+    # "c'est qui Xu Xiaolan ?" and "what's the GEM?" were read as plain questions
+    for q in ("c'est qui Xu Xiaolan ?", "Xu Xiaolan, c'est qui ?", "qui c'est Xu Xiaolan", "whos Xu Xiaolan?"):
+        assert intent.asked_person(q) == "Xu Xiaolan", q
+    for q in ("c'est quoi le GEM ?", "what's the GEM?", "whats the GEM"):
+        assert intent.asked_term(q) == "GEM", q
+    assert intent.asked_person("c'est quoi le GEM ?") is None and intent.asked_term("Whose plan is it?") is None
+
+
 def test_who_is_questions_ask_for_the_sentence_that_says_what_the_person_is():
     assert intent.asked_person("Who is Xu Xiaolan?") == "Xu Xiaolan"
     assert intent.asked_person("Qui est Xiao Yaqing ?") == "Xiao Yaqing"

@@ -210,10 +210,11 @@ def key_names(question: str) -> tuple[str, ...]:
 # "Who is Xu Xiaolan?", "Qui est Xiao Yaqing ?", "What is Xu Xiaolan's position?": the sentence
 # that says what the person is ("Xu Xiaolan, Vice Minister of …") answers, not any that names them.
 _WHO_IS = re.compile(
-    r"^\s*(?:who\s+(?:is|was)|who['’]s|qui\s+(?:est|était)|"
+    r"^\s*(?:who\s+(?:is|was)|who['’]?s|qui\s+(?:est|était)|c['’]est\s+qui|qui\s+c['’]est|"
     r"what\s+(?:is|was)\s+(?:the\s+)?(?:role|position|job|title|post)\s+of|"
     r"quel(?:le)?\s+(?:est|était)\s+(?:le\s+|la\s+)?(?:rôle|poste|fonction|titre)\s+de)\s+(?P<who>[^?]+?)\s*\??\s*$|"
-    r"^\s*what\s+(?:is|was)\s+(?P<whose>[^?]+?)['’]s?\s+(?:role|position|job|title|post)\s*\??\s*$", re.I)
+    r"^\s*what\s+(?:is|was)\s+(?P<whose>[^?]+?)['’]s?\s+(?:role|position|job|title|post)\s*\??\s*$|"
+    r"^\s*(?P<named>[^?,]+?)\s*,?\s*c['’]est\s+qui\s*\??\s*$", re.I)
 _ROLE = (r"(?:vice[- ]ministers?|ministers?|secretar(?:y|ies)|directors?|deputy|chair(?:man|woman|person)?|"
          r"president|head|chief|spokes(?:person|man|woman)|governor|mayor|commissioner|leaders?|"
          r"vice-ministres?|ministres?|secrétaires?|directeur|directrice|président|présidente|porte-parole|"
@@ -228,7 +229,7 @@ def asked_person(question: str) -> str | None:
     m = _WHO_IS.match(question)
     if not m:
         return None
-    names = key_names(m.group("who") or m.group("whose") or "")
+    names = key_names(m.group("who") or m.group("whose") or m.group("named") or "")
     return names[0] if names else None
 
 
@@ -244,7 +245,8 @@ def introduces(sentence: str, name: str) -> bool:
 # "What is the GEM?", "Qu'est-ce que le « white list » ?", "What does NDRC stand for?": a term the
 # documents use as a name (an acronym or a quoted phrase) is answered by a sentence that uses it.
 _WHAT_IS = re.compile(
-    r"^\s*(?:what\s+(?:is|are|was|were)\s+(?:the\s+|a\s+|an\s+)?|what\s+does\s+(?:the\s+)?|"
+    r"^\s*(?:what\s+(?:is|are|was|were)\s+(?:the\s+|a\s+|an\s+)?|what['’]?s\s+(?:the\s+|a\s+|an\s+)?|"
+    r"what\s+does\s+(?:the\s+)?|c['’]est\s+quoi\s+(?:le\s+|la\s+|les\s+|l['’]|une?\s+)?|"
     r"qu['’]est-ce\s+qu[e']\s*(?:le\s+|la\s+|les\s+|l['’]|une?\s+)?|"
     r"que\s+(?:sont|signifie|veut\s+dire)\s+(?:le\s+|la\s+|les\s+|l['’])?)"
     r"(?P<term>[^?]{2,60}?)(?:\s+(?:mean|stand\s+for))?\s*[?？]?\s*$", re.I)
