@@ -111,6 +111,14 @@ def test_contractions_leave_no_fragments_among_the_terms():
     assert content_terms("the ministry's plan") == content_terms("ministry plan")
 
 
+def test_french_auxiliaries_and_si_are_function_words_like_their_english_counterparts():
+    # "et si je suis malade ?" had the terms "si" and "suis", so the sick-leave sentence covered a
+    # third of it and English sentences, scored on their cosine alone, led.
+    assert content_terms("et si je suis malade ?", "fr") == content_terms("malade", "fr")
+    assert content_terms("si je suis malade, je fais quoi ?", "fr") == content_terms("malade", "fr")
+    assert content_terms("What do I do if I am ill?") == content_terms("ill")
+
+
 def test_coverage_weighs_rare_question_terms_more():
     q = content_terms("credit guarantee for SMEs")
     pool = [content_terms(t) for t in ["SMEs credit guarantee fund", "SMEs get help", "SMEs and loans"]]

@@ -36,6 +36,8 @@ leur leurs lui ma mais me même mes moi mon ne nos notre nous on ont ou où par 
 quelle quelles quels qui sa se ses son sont sur ta te tes toi ton tu un une vos votre vous y c d j l
 m n s t est-ce ceux celles celui celle dont lors selon ainsi comme fait faut quoi comment quand
 combien pourquoi sont été a-t-il a-t-elle t-il t-elle sera seront cest quest jai quil
+si suis es sommes êtes ai as avons avez avais avait avaient étais était étaient serai serais serait
+soit sois ça cela ceci ici là donc car ni oui aussi fais faire font faites faisons
 """.split())
 
 def question_lang(text: str, passages: Sequence[tuple[str, str]] = ()) -> str:
