@@ -198,6 +198,21 @@ def test_centring_per_language_lets_the_question_meet_a_sentence_in_another_lang
     assert np.allclose(cv2, (vecs - vecs.mean(0)) / np.linalg.norm(vecs - vecs.mean(0), axis=1, keepdims=True))
 
 
+def test_when_no_sentence_of_the_questions_language_shares_a_word_all_are_scored_on_their_cosine():
+    # "Do tiny vendors get their money faster?": no English sentence holds its words, and the one
+    # that answers, with the best cosine, scored half its cosine against French lines' whole one.
+    q = _unit(1, 0)
+    vecs = np.stack([_unit(1, 0.3), _unit(1, 0.5)])  # English (the better cosine), French
+    terms = [frozenset({"small", "supplier", "paid"}), frozenset({"congé", "jour"})]
+    asked = frozenset({"tiny", "vendor", "money", "faster"})
+    s, _, cov = select.score_sentences(q, vecs, asked, terms, other_language=[False, True])
+    assert not cov.any() and s[0] > s[1]
+    # one English sentence sharing a word: the word part counts again, and for every English one
+    terms[0] = frozenset({"small", "supplier", "money"})
+    s, cos, cov = select.score_sentences(q, vecs, asked, terms, other_language=[False, True])
+    assert cov[0] > 0 and s[1] == cos[1] and s[0] < cos[0]
+
+
 def test_heading_without_punctuation_scores_lower():
     vecs = np.stack([_unit(1, 0), _unit(1, 0)])
     s, _, _ = select.score_sentences(_unit(1, 0), vecs, frozenset({"x"}), [frozenset({"x"})] * 2, [True, False])

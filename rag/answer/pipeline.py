@@ -406,7 +406,8 @@ def _score(ctx: AnswerContext, qvec: np.ndarray, query: str, lang: str, sentence
     if getattr(ctx.embedder, "center_sentences", False) and len(vecs):
         cq, distinct = select.center(qvec, vecs, [c.lang for c in chunks], lang)
         if len(vecs) >= select.CENTER_POOL:
-            rank = scores + select.mix((distinct @ cq).astype(np.float32), cov, headings, other_language=other)
+            rank = scores + select.mix((distinct @ cq).astype(np.float32), cov, headings,
+                                       other_language=select.on_cosine(cov, other))
             margin, centred = select.RANK_MARGIN, True
     return _Scored(sentences, vecs, terms, other, eligible, scores, cos, cov, rank, distinct, margin, centred)
 
