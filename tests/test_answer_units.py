@@ -213,6 +213,14 @@ def test_when_no_sentence_of_the_questions_language_shares_a_word_all_are_scored
     assert cov[0] > 0 and s[1] == cos[1] and s[0] < cos[0]
 
 
+def test_a_date_or_figure_far_down_the_answer_does_not_lead_it():
+    # "when do I need three quotes?" led with a French line on leave that states "avant le 31 mars"
+    rank = np.array([1.27, 1.06, 0.91], np.float32)
+    assert select.lead_first([0, 1, 2], [False, False, True], rank) == [0, 1, 2]
+    assert select.lead_first([0, 1, 2], [False, True, True], rank) == [1, 0, 2]
+    assert select.lead_first([0, 1, 2], [False, False, True]) == [2, 0, 1]  # no ranks: as before
+
+
 def test_heading_without_punctuation_scores_lower():
     vecs = np.stack([_unit(1, 0), _unit(1, 0)])
     s, _, _ = select.score_sentences(_unit(1, 0), vecs, frozenset({"x"}), [frozenset({"x"})] * 2, [True, False])

@@ -246,16 +246,18 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                                 min_score, s.dedup_threshold, order=rank, rank_margin=margin)
             if topic is not None:
                 picks = _lead_with(picks, rank, names, s.max_points, names)
-            if picks and not other[picks[0]] and cov[picks[0]] > 0 and _states_what_is_asked(question, sentences[picks[0]].text):
+            if picks and not other[picks[0]] and cov[picks[0]] > 0:
                 # Led by a sentence in the question's language that shares its words, the answer takes
                 # no sentence of another language that shares none: scored on their cosine alone, they
                 # filled points 2-5 of "What's the rule for gifts?" with French lines on leave. Five
                 # sample `tune` parts: 534 -> 520 points, citations and leads unchanged (evidence
-                # coverage 0.891 -> 0.887); policies `tune`: 92 -> 62 points, unchanged. Not when that
-                # lead lacks the figure or date asked for: "combien de mesures pour les PME ?", led by
-                # "Mettre en œuvre … les mesures de service aux PME", lost "issued 20 policies and
-                # measures" and was refused for want of a number.
-                picks = [picks[0], *(i for i in picks[1:] if not other[i] or cov[i] > 0)]
+                # coverage 0.891 -> 0.887); policies `tune`: 92 -> 62 points, unchanged. When that
+                # lead lacks the figure or date asked for, such a sentence that states it stays:
+                # "combien de mesures pour les PME ?", led by "Mettre en œuvre … les mesures de
+                # service aux PME", lost "issued 20 policies and measures" and was refused.
+                lead_states = _states_what_is_asked(question, sentences[picks[0]].text)
+                picks = [picks[0], *(i for i in picks[1:] if not other[i] or cov[i] > 0
+                                     or (not lead_states and _states_what_is_asked(question, sentences[i].text)))]
             picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
             texts = [sentences[i].text for i in picks]
             refused = (not picks or refusal.lacks_asked_quantity(question, texts, [not other[i] for i in picks],
@@ -264,9 +266,9 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
             if not refused and refusal.asks_quantity(question):
                 states = refusal.states_amount if refusal.asks_amount(question) else refusal.states_quantity
                 given = intent.key_numbers(question)  # a figure the question gives is no answer to it
-                picks = select.lead_first(picks, [states(refusal.without_figures(x, given)) for x in texts])
+                picks = select.lead_first(picks, [states(refusal.without_figures(x, given)) for x in texts], rank)
             elif not refused and intent.asks_date(question):
-                picks = select.lead_first(picks, [intent.states_date(x) for x in texts])
+                picks = select.lead_first(picks, [intent.states_date(x) for x in texts], rank)
             elif not refused and (person := intent.asked_person(question)) is not None:
                 # "Who is Xu Xiaolan?": the sentence that gives her title leads; it is brought in
                 # from the pool when the picks only name her ("Xu Xiaolan revealed that …").
