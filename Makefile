@@ -82,8 +82,8 @@ EXTRA_GATE := --fail-under hybrid:citation_accuracy=0.84 --fail-under hybrid:ref
 BLIND_GATE := --fail-under hybrid:citation_accuracy=0.76 --fail-under hybrid:refusal_recall=0.6 \
 	--fail-under hybrid:ndcg@10=0.60
 # The policies set's tune part (21 questions on five short policies, three English and two French,
-# eval/corpora/policies; measured hybrid CiteAcc 0.9375 = 15 of 16, nDCG@10 0.879): one question
-# of slack. Its near misses are answered (0 of 5 refused): no refusal gate until that improves.
+# eval/corpora/policies; measured hybrid CiteAcc 0.9375 = 15 of 16, nDCG@10 0.879, then 16 of 16
+# once a language none of whose sentences shares a word is scored on cosines): two questions of slack. Its near misses are answered (0 of 5 refused): no refusal gate until that improves.
 POLICIES_GATE := --fail-under hybrid:citation_accuracy=0.87 --fail-under hybrid:ndcg@10=0.82
 # The follow-up set's tune part (9 conversations over the policies; measured hybrid CiteAcc 4 of 7,
 # lead 4 of 7 once borrowed words weigh less): one question of slack.
@@ -109,6 +109,7 @@ eval: setup
 	$(BIN)/rag eval eval/sets/miit-extra.jsonl --docs rag/sample --out reports/eval-miit-extra
 	$(BIN)/rag eval eval/sets/miit-blind.jsonl --docs rag/sample --out reports/eval-miit-blind
 	$(BIN)/rag eval eval/sets/miit-fresh.jsonl --docs rag/sample --out reports/eval-miit-fresh
+	$(BIN)/rag eval eval/sets/miit-everyday.jsonl --docs rag/sample --out reports/eval-miit-everyday
 	$(BIN)/rag eval eval/sets/policies.jsonl --docs eval/corpora/policies --out reports/eval-policies
 	$(BIN)/rag eval eval/sets/policies-followups.jsonl --docs eval/corpora/policies --out reports/eval-policies-followups
 
