@@ -3,19 +3,20 @@
 A word of the question that no indexed passage contains cannot match anything by its letters:
 BM25 ignores it, and the answer stage weighs it as the rarest word of the question, so every
 sentence in the question's language covers less of it and sentences in another language (scored
-on their cosine alone) take the lead. "wat are the measures for taxes" was led by a French
-sentence that "What are the measures for taxes" is not.
+on their cosine alone) take the lead. Lower-case "what did miit say about smes?" was answered
+from French lines that "What did MIIT say about SMEs?" is not.
 
 A lower-case word of five letters or more that neither the collection nor a dictionary of the
 question's or the collection's languages holds (pyspellchecker's word lists, shipped inside its
-wheel) is read as the collection's word one edit away (a letter left out, added, swapped with the next, or, from seven letters, one
-letter changed), the one in most passages. A lower-case plural whose singular the collection
-has is read as that singular: "smes" is "SMEs" typed in lower case, and lower-cased "smes" is
-no stem of "sme". Words typed with a capital after the first word (names, acronyms) are taken
-as the asker wrote them: "Xu Xiaolin" may be someone the documents do not name, and a near
-miss must stay one. Without the dictionary, real words the collection happens to lack were
-"corrected" too: "leaders" to "leades", "rains" to "trains", "combien" to "combin" (37 of the 197
-`tune` questions of the evaluation sets). A language with no dictionary is left as typed.
+wheel) is read as the collection's word one edit away (a letter left out, added, swapped with
+the next, or, from seven letters, one letter changed), the one in most passages. A lower-case
+plural whose singular the collection has is read as that singular: "smes" is "SMEs" typed in
+lower case, and lower-cased "smes" is no stem of "sme". Words typed with a capital after the
+first word (names, acronyms) are taken as the asker wrote them: "Xu Xiaolin" may be someone the
+documents do not name, and a near miss must stay one. Without the dictionary, real words the
+collection happens to lack were "corrected" too: "leaders" to "leades", "rains" to "trains",
+"combien" to "combin" (37 of the 197 `tune` questions of the evaluation sets). A collection in a
+language with no dictionary is left as typed (documents of no known language, "und", do not count).
 
 The collection is asked through ``counts``, which returns how many passages hold each of the
 given terms (terms it lacks are left out), and the dictionary through ``is_word``.
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from .analysis import base_forms, fold_accents, stemmer, stopwords
 
@@ -54,6 +55,7 @@ def dictionary_word(word: str, langs: Sequence[str]) -> bool | None:
     if any(lang not in DICTIONARY_LANGS for lang in langs):
         return None
     return any(word in _dictionary(lang) for lang in langs)
+
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ALPHABET = {"en": "abcdefghijklmnopqrstuvwxyz", "fr": "abcdefghijklmnopqrstuvwxyzéèêàâçîïôûùë"}
@@ -105,7 +107,7 @@ def corrections(question: str, langs: Sequence[str], counts: Counts, lang: str =
     unknown = [(s, e, w) for s, e, w in words if forms[w] and not forms[w] & known.keys()]
     if not unknown:
         return []
-    dict_langs = tuple(dict.fromkeys((lang, *langs)))
+    dict_langs = tuple(dict.fromkeys(x for x in (lang, *langs) if x != "und"))
     out: list[tuple[int, int, Correction]] = []
     for s, e, w in unknown[:MAX_WORDS]:
         word = is_word(w, dict_langs)

@@ -39,6 +39,8 @@ def test_real_words_names_and_short_words_are_left_as_typed():
 
 def test_a_language_without_a_dictionary_corrects_nothing():
     assert corrected("any finacing?", ("en", "zh"), counts, "en")[1] == ()
+    # documents of no known language ("und", a short note) do not stop the others' corrections
+    assert corrected("any finacing?", ("en", "und"), counts, "en")[1] == (("finacing", "financing"),)
 
 
 def test_the_shipped_dictionaries_know_real_words_in_english_and_french():
