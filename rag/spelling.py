@@ -34,7 +34,8 @@ __all__ = ["Correction", "corrections", "corrected", "dictionary_word", "MIN_LEN
 
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("rents", "rests")
 MIN_CHANGE_LENGTH = 7  # a changed letter (not one left out, added or swapped) only in longer words
-MAX_WORDS = 8  # at most this many unknown words are looked at in one question
+MAX_WORDS = 8  # at most this many distinct unknown words are looked at in one question
+MAX_LENGTH = 30  # no word of the dictionaries is longer; a 2,000-letter "word" took 9 s to try
 
 Correction = tuple[str, str]  # (as typed, as read)
 Counts = Callable[[Sequence[str]], dict[str, int]]
@@ -85,7 +86,7 @@ def _candidates(question: str, langs: Sequence[str]) -> list[tuple[int, int, str
         if w != w.lower() and (i > 0 or w.isupper()):  # a name or an acronym, typed so on purpose
             continue
         low = w.lower()
-        if low in stop or len(low) < 4:
+        if low in stop or not 4 <= len(low) <= MAX_LENGTH:
             continue
         out.append((m.start(), m.end(), low))
     return out
@@ -108,20 +109,22 @@ def corrections(question: str, langs: Sequence[str], counts: Counts, lang: str =
     if not unknown:
         return []
     dict_langs = tuple(dict.fromkeys(x for x in (lang, *langs) if x != "und"))
-    out: list[tuple[int, int, Correction]] = []
-    for s, e, w in unknown[:MAX_WORDS]:
+    reads: dict[str, str | None] = {}  # each distinct word is tried once
+    for w in dict.fromkeys(w for _, _, w in unknown):
+        if len(reads) == MAX_WORDS:
+            break
         word = is_word(w, dict_langs)
         if word is None:
             return []  # no dictionary for one of the languages: nothing is a slip for sure
         if word:
+            reads[w] = None
             continue
         options = [w[:-1]] if w.endswith("s") else []  # "smes": the plural of a known acronym
         if len(w) >= MIN_LENGTH:
             options += _variants(w, lang)
         read = _best(options, langs, counts)
-        if read is not None and read != w:
-            out.append((s, e, (question[s:e], read)))
-    return out
+        reads[w] = read if read != w else None
+    return [(s, e, (question[s:e], reads[w])) for s, e, w in unknown if reads.get(w)]
 
 
 def _terms(words: Sequence[str], langs: Sequence[str]) -> list[set[str]]:

@@ -47,3 +47,19 @@ def test_the_shipped_dictionaries_know_real_words_in_english_and_french():
     assert dictionary_word("leaders", ("en", "fr")) and dictionary_word("combien", ("en", "fr"))
     assert dictionary_word("finacing", ("en", "fr")) is False
     assert dictionary_word("finacing", ("zh",)) is None
+
+
+def test_a_very_long_word_or_a_repeated_one_is_tried_once_and_cheaply():
+    # a 2,000-letter "word" was tried as some 100,000 one-edit variants (9 s for one question)
+    asked: list[int] = []
+
+    def counting(terms):
+        asked.append(len(terms))
+        return counts(terms)
+
+    assert corrected("x" * 2000, ("en",), counting, "en", words_of())[1] == ()
+    assert max(asked, default=0) < 1000
+    asked.clear()
+    q, fixes = corrected(" ".join(["finacing"] * 60), ("en",), counting, "en", words_of())
+    assert q == " ".join(["financing"] * 60) and len(fixes) == 60
+    assert len(asked) == 2  # the question's words, then one batch of variants for the one distinct word
