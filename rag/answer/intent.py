@@ -131,6 +131,45 @@ _DATE_A = re.compile(
 )
 
 
+_MONTH_NAMES = {
+    "en": "January February March April May June July August September October November December".split(),
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(),
+}
+# "27/05", "le 27/05/2022", "on 5/27": a day and month in figures. Read only where it cannot be
+# anything else: after a date preposition or with two digits on each side ("24/7 support" is no
+# date), and only when one side exceeds 12 ("03/06" is left as typed: the 3rd of June or the 6th of
+# March). With a year, dots count too ("27.05.2022"); alone, "27.05" is a number.
+_NUM_DATE = re.compile(
+    r"(?<![\w/.,-])(?P<pre>(?:on|since|from|before|after|until|by|le|du|au|depuis|avant|après|jusqu['’]au)\s+)?"
+    r"(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?:(?P=sep)(?P<y>(?:19|20)?\d\d))?(?![\w/.,-]*\d)", re.I)
+
+
+def dates_in_words(question: str, lang: str = "en") -> str:
+    """The question with its day-month dates in figures written in words ("what happened on 27/05?"
+    → "what happened on 27 May?"), so that they meet the documents' "27 mai" / "May 27": as "27"
+    and "05" the second was a number no passage holds, and the question was refused."""
+    names = _MONTH_NAMES["fr" if lang == "fr" else "en"]
+
+    def read(m: re.Match) -> str:
+        a, b, year = int(m.group("a")), int(m.group("b")), m.group("y")
+        if not (m.group("pre") or year or (len(m.group("a")) == 2 and len(m.group("b")) == 2)):
+            return m.group()
+        if m.group("sep") == "." and not year:
+            return m.group()
+        if 12 < a <= 31 and 1 <= b <= 12:
+            day, month = a, b
+        elif 12 < b <= 31 and 1 <= a <= 12:
+            day, month = b, a
+        else:
+            return m.group()
+        text = f"{day} {names[month - 1]}"
+        if year:
+            text += f" {year if len(year) == 4 else '20' + year}"
+        return (m.group("pre") or "") + text
+
+    return _NUM_DATE.sub(read, question)
+
+
 def asks_date(question: str) -> bool:
     """True for "when" questions, in English or French."""
     return bool(_DATE_Q.search(question))

@@ -116,9 +116,11 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     t = time.perf_counter()
     typed = question
     # "finacing", lower-case "smes": read as the collection's words, so that search and the
-    # answer's word coverage find them; the answer shows what was searched ("Searched for …").
-    question, _ = spelling.corrected(question, state.build_info().languages, state.term_counts,
-                                     question_lang(question))
+    # answer's word coverage find them; "on 27/05" as "on 27 May". The answer shows what was
+    # searched ("Searched for …").
+    typed_lang = question_lang(question)
+    question, _ = spelling.corrected(question, state.build_info().languages, state.term_counts, typed_lang)
+    question = intent.dates_in_words(question, typed_lang)
     timings["spelling"] = time.perf_counter() - t
     t = time.perf_counter()
     query, notice = rewrite_query(s, question, history)
