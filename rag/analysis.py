@@ -14,7 +14,8 @@ import threading
 import unicodedata
 from typing import Sequence
 
-__all__ = ["STEMMER_NAMES", "words", "base_forms", "stemmer", "stopwords", "fold_accents", "tokenize", "tokenize_query"]
+__all__ = ["STEMMER_NAMES", "words", "base_forms", "stemmer", "stopwords", "fold_accents", "tokenize", "tokenize_query",
+           "word_terms"]
 
 STEMMER_NAMES = {
     "en": "english", "fr": "french", "de": "german", "es": "spanish", "it": "italian",
@@ -117,7 +118,19 @@ def tokenize(text: str, lang: str) -> list[str]:
     # Split French elisions (l’industrie → industrie) before tokenising.
     text = re.sub(r"\b([ldjmntsc]|qu)['’]", " ", _lower(text))
     stop = stopwords(lang)
-    words = base_forms([w for w in _TOKEN.findall(text) if w not in stop], lang)
+    return _terms_of([w for w in _TOKEN.findall(text) if w not in stop], lang)
+
+
+def word_terms(words: Sequence[str], lang: str) -> list[str | None]:
+    """Each lower-case word's term for ``lang``, as :func:`tokenize` makes it (None for a stopword)."""
+    stop = stopwords(lang)
+    terms = iter(_terms_of([w for w in words if w not in stop], lang))
+    return [None if w in stop else next(terms) for w in words]
+
+
+def _terms_of(words: list[str], lang: str) -> list[str]:
+    """Content words as terms: base forms, stemmed for ``lang``, accents folded."""
+    words = base_forms(words, lang)
     stem = stemmer(lang)
     if stem is not None:
         words = stem.stemWords(words)

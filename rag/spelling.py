@@ -28,7 +28,7 @@ import functools
 import re
 from typing import Callable, Sequence
 
-from .analysis import base_forms, fold_accents, stemmer, stopwords
+from .analysis import stopwords, word_terms
 
 __all__ = ["Correction", "corrections", "corrected", "dictionary_word", "MIN_LENGTH", "MIN_CHANGE_LENGTH"]
 
@@ -131,13 +131,9 @@ def _terms(words: Sequence[str], langs: Sequence[str]) -> list[set[str]]:
     """Each word's BM25 terms under each of ``langs`` (what ``tokenize`` makes of it alone)."""
     out: list[set[str]] = [set() for _ in words]
     for lang in langs:
-        stop = stopwords(lang)
-        forms = base_forms(list(words), lang)
-        stem = stemmer(lang)
-        stems = stem.stemWords(forms) if stem is not None else forms
-        for i, (w, t) in enumerate(zip(words, stems)):
-            if w not in stop:
-                out[i].add(fold_accents(t))
+        for i, t in enumerate(word_terms(words, lang)):
+            if t is not None:
+                out[i].add(t)
     return out
 
 
