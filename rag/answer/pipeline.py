@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -257,20 +257,18 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                 # lead lacks the figure or date asked for, such a sentence that states it stays:
                 # "combien de mesures pour les PME ?", led by "Mettre en œuvre … les mesures de
                 # service aux PME", lost "issued 20 policies and measures" and was refused.
-                lead_states = _states_what_is_asked(question, sentences[picks[0]].text)
+                states = _states_what_is_asked(question)
+                lead_states = states is None or states(sentences[picks[0]].text)
                 picks = [picks[0], *(i for i in picks[1:] if not other[i] or cov[i] > 0
-                                     or (not lead_states and _states_what_is_asked(question, sentences[i].text)))]
+                                     or (not lead_states and states(sentences[i].text)))]
             picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
             texts = [sentences[i].text for i in picks]
             refused = (not picks or refusal.lacks_asked_quantity(question, texts, [not other[i] for i in picks],
                                                                  pool)
                        or refusal.misses_key_facts(question, pool))
-            if not refused and refusal.asks_quantity(question):
-                states = refusal.states_amount if refusal.asks_amount(question) else refusal.states_quantity
-                given = intent.key_numbers(question)  # a figure the question gives is no answer to it
-                picks = select.lead_first(picks, [states(refusal.without_figures(x, given)) for x in texts], rank)
-            elif not refused and intent.asks_date(question):
-                picks = select.lead_first(picks, [intent.states_date(x) for x in texts], rank)
+            if not refused and (states := _states_what_is_asked(question)) is not None:
+                # "How much …", "when …": the point that states the figure or the date leads
+                picks = select.lead_first(picks, [states(x) for x in texts], rank)
             elif not refused and (person := intent.asked_person(question)) is not None:
                 # "Who is Xu Xiaolan?": the sentence that gives her title leads; it is brought in
                 # from the pool when the picks only name her ("Xu Xiaolan revealed that …").
@@ -416,15 +414,17 @@ def _score(ctx: AnswerContext, qvec: np.ndarray, query: str, lang: str, sentence
     return _Scored(sentences, vecs, terms, other, eligible, scores, cos, cov, rank, distinct, margin, centred)
 
 
-def _states_what_is_asked(question: str, sentence: str) -> bool:
-    """Whether ``sentence`` states the kind of thing the question asks for: a figure for "how
-    much / how many", a date for "when"; True for other questions."""
+def _states_what_is_asked(question: str) -> Callable[[str], bool] | None:
+    """The test a sentence passes when it states the kind of thing the question asks for: a
+    figure for "how much / how many" (not one the question gives itself), a date for "when";
+    None for other questions."""
     if refusal.asks_quantity(question):
         states = refusal.states_amount if refusal.asks_amount(question) else refusal.states_quantity
-        return states(refusal.without_figures(sentence, intent.key_numbers(question)))
+        given = intent.key_numbers(question)  # a figure the question gives is no answer to it
+        return lambda sentence: states(refusal.without_figures(sentence, given))
     if intent.asks_date(question):
-        return intent.states_date(sentence)
-    return True
+        return intent.states_date
+    return None
 
 
 def _question_latent(ctx: AnswerContext, query: str) -> np.ndarray | None:
