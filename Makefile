@@ -112,6 +112,7 @@ eval: setup
 	$(BIN)/rag eval eval/sets/miit-everyday.jsonl --docs rag/sample --out reports/eval-miit-everyday
 	$(BIN)/rag eval eval/sets/policies.jsonl --docs eval/corpora/policies --out reports/eval-policies
 	$(BIN)/rag eval eval/sets/policies-followups.jsonl --docs eval/corpora/policies --out reports/eval-policies-followups
+	$(BIN)/rag eval eval/sets/policies-everyday.jsonl --docs eval/corpora/policies --out reports/eval-policies-everyday
 
 clean:
 	rm -rf $(VENV) index/default reports

@@ -54,9 +54,11 @@ TUNE_EVERY = 5
 # miit-blind and miit-fresh (40 questions written on 2026-12-03 by a writer who never ran the tool
 # nor saw an answer) alternate like miit-xling.
 # miit-everyday (40 everyday, chat-style questions written on 2026-12-03 by a writer who never ran
-# the tool) alternates like miit-xling too: odd ids test, even ids tune.
+# the tool) alternates like miit-xling too: odd ids test, even ids tune. So does policies-everyday
+# (40 chat-style questions over the policies corpus, written the same way on 2026-12-03, session 26).
 SPLIT_RULES = {"miit-xling": (1, 2), "miit-extra": (10**6, 1), "miit-blind": (1, 2), "miit-fresh": (1, 2),
-               "miit-everyday": (1, 2), "policies": (1, 2), "policies-followups": (1, 2)}
+               "miit-everyday": (1, 2), "policies": (1, 2), "policies-followups": (1, 2),
+               "policies-everyday": (1, 2)}
 
 
 def expected_split(n: int, rule: tuple[int, int] = (FIRST_NEW, TUNE_EVERY)) -> str:

@@ -96,8 +96,10 @@ def test_select_split_refuses_unlabelled_questions_and_empty_parts():
 
 @pytest.mark.parametrize("name,corpus", [("miit", "rag/sample"), ("miit-xling", "rag/sample"), ("miit-extra", "rag/sample"),
                                          ("miit-blind", "rag/sample"), ("miit-fresh", "rag/sample"),
+                                         ("miit-everyday", "rag/sample"),
                                          ("policies", "eval/corpora/policies"),
-                                         ("policies-followups", "eval/corpora/policies")])
+                                         ("policies-followups", "eval/corpora/policies"),
+                                         ("policies-everyday", "eval/corpora/policies")])
 def test_the_shipped_sets_pass_the_authoring_checks_with_their_split_rule(name, corpus, capsys):
     from pathlib import Path
 
