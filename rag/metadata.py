@@ -111,14 +111,18 @@ def date_line(text: str, date: str | None) -> tuple[int, int] | None:
     # A labelled date in words near the top: "Adopté le 15 janvier 2025.", "Effective date: 1 March 2025."
     for m in re.finditer(r"[^\n]+", text[:_HEAD_CHARS]):
         line = m.group(0)
-        if not _DATE_LABEL.match(line) or len(line.split()) > 12:
+        if not _DATE_LABEL.match(line):
             continue
         for d, got in _text_dates(line):
             if got == date:
                 start, end = _stripped(text, m.start(), m.end())
                 # the sentence that holds the date, when the line has several ("Effective date: …. Owner: …")
                 cut = text.find(". ", m.start() + d.end() - 1, end)  # d is read in the line, m places it
-                return start, (cut + 1 if cut >= 0 else end)
+                end = cut + 1 if cut >= 0 else end
+                # a short statement of the date, however long the line: "En vigueur depuis le 1er
+                # septembre 2024. Responsable : Direction des ressources humaines." is 13 words
+                if len(text[start:end].split()) <= 12:
+                    return start, end
     return None
 
 

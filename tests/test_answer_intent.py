@@ -137,6 +137,10 @@ def test_how_much_questions_want_an_amount_not_a_count():
     ("When were the special funds released?", False),  # funds, not a page
     ("When did the ministry issue the notice?", False),  # the notice's own date is in its text
     ("Which report was published by the ministry?", False),  # not a date question
+    ("le règlement des congés, il date de quand ?", True),  # chat forms: what a policy's date is
+    ("when was the travel policy last updated?", True),
+    ("when was the procurement policy approved?", True),
+    ("When were the new rules on leave applied?", False),  # an event of the rules, not their date
 ])
 def test_publication_date_questions(question, expected):
     assert intent.asks_publication(question) is expected
@@ -154,6 +158,10 @@ def test_the_publication_date_line_is_found_and_an_event_date_is_not():
     assert date_line(iso, "2022-09-23") is None and date_line(iso, None) is None
     event = "Meeting report\nOn 2022-09-22 the Ministry held a meeting on the supply of chips to carmakers.\n"
     assert date_line(event, "2022-09-22") is None  # a sentence that dates an event is not the page's date line
+    # the labelled sentence counts, not its line: the owner may follow it on the same line
+    policy = "Politique de télétravail\n\nEn vigueur depuis le 1er septembre 2024. Responsable : Direction des ressources humaines.\n"
+    start, end = date_line(policy, "2024-09-01")
+    assert policy[start:end] == "En vigueur depuis le 1er septembre 2024."
 
 
 def test_a_figure_for_another_period_does_not_answer():

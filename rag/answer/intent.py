@@ -175,9 +175,11 @@ def asks_date(question: str) -> bool:
     return bool(_DATE_Q.search(question))
 
 
-# "When was the article … released?", "On what date was the report posted?", "Quand l'avis a-t-il été publié ?"
+# "When was the article … released?", "On what date was the report posted?", "Quand l'avis a-t-il été publié ?",
+# "le règlement des congés, il date de quand ?", "when was the travel policy last updated?"
 _PUBLISHED = re.compile(r"\b(?:publish\w*|releas\w*|posted|put online|went online|publication|publi\w*|paru\w*|"
-                        r"mis\w* en ligne|adopt\w*|in force|take effect|took effect|effective|en vigueur)\b", re.I)
+                        r"mis\w* en ligne|adopt\w*|in force|take effect|took effect|effective|en vigueur|approv\w*|approuv\w*|"
+                        r"updated|mis\w* à jour|dat(?:e|es|ed|ing) (?:from|back|de|du))\b", re.I)
 _DOC_NOUN = re.compile(r"\b(?:article|report|notice|news|page|document|story|post|update|announcement|circular|statement|"
                        r"bulletin|communiqu[ée]|rapport|avis|texte|nouvelle|dépêche|circulaire|policy|policies|rules|"
                        r"regulation|règlement|politique|charte)s?\b", re.I)
