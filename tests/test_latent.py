@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from rag.answer.select import latent_bonus, other_language_leads
+from rag.answer.select import behind_on_latent, below_own_language, latent_bonus, other_language_leads
 from rag.embed import Embedder, load_embedder
 from rag.engine import Engine
 from rag.settings import Settings
@@ -84,6 +84,28 @@ def test_latent_terms_are_asked_for_only_when_another_language_ranks_at_the_top(
     assert not other_language_leads(rank, other, np.array([True, True, True, False]))  # the title does not count
     assert other_language_leads(rank, other, np.array([False, True, True, False]))  # nothing in the question's
     assert not other_language_leads(rank, [False] * 4, np.ones(4, bool))
+
+
+def test_a_language_far_behind_the_questions_own_on_latent_terms_does_not_lead():
+    # English sentences scored on their cosine alone outrank the French question's own sentences,
+    # whose word coverage is partial; on latent terms the French sentence is well ahead
+    langs = ["fr", "fr", "en", "en", "de"]
+    other = [False, False, True, True, True]
+    eligible = np.array([True, True, True, True, True])
+    overlap = np.array([0.30, 0.10, 0.20, 0.15, 0.28], np.float32)
+    behind = behind_on_latent(overlap, langs, other, eligible, gate=0.05)
+    assert behind.tolist() == [False, False, True, True, False]  # German is within the gate
+    rank = np.array([0.62, 0.55, 0.90, 0.86, 0.58], np.float32)
+    moved = below_own_language(rank, behind, other, eligible)
+    assert int(np.argmax(moved)) == 0  # the French sentence leads
+    assert moved[2] > moved[3] and moved[2] < moved[0]  # the English keep their order, just under it
+    assert moved[4] == rank[4] and moved[1] == rank[1]
+    # ahead of the question's language by less than the gate, or nothing eligible of its own: unchanged
+    assert not behind_on_latent(overlap, langs, other, eligible, gate=0.2).any()
+    assert not behind_on_latent(overlap, langs, other, np.array([False, False, True, True, True])).any()
+    # already under the question's own language: not lifted
+    low = np.array([0.9, 0.5, 0.3, 0.2, 0.1], np.float32)
+    assert np.array_equal(below_own_language(low, behind, other, eligible), low)
 
 
 def test_an_index_of_a_model_without_latent_terms_has_none(sample_engine):

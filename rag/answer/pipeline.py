@@ -193,6 +193,10 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                 bonus = select.latent_bonus(latent, [c.lang for c in chunks], sc.other)
                 sc.scores = (sc.scores + bonus).astype(np.float32)
                 sc.rank = (sc.rank + (2 * bonus if sc.centred else bonus)).astype(np.float32)  # centred: once more
+                # Which language answers is decided on the latent terms, comparable across languages:
+                # a language far behind the question's own on them does not lead.
+                behind = select.behind_on_latent(latent, [c.lang for c in chunks], sc.other, sc.eligible)
+                sc.rank = select.below_own_language(sc.rank, behind, sc.other, sc.eligible)
     if (who := intent.asked_speaker(question)) is not None:
         # "What did Xiao Yaqing say about 5G?" is not answered by "Xu Xiaolan revealed that …".
         said = np.array([not intent.other_speaker(x.text, who) for x in sc.sentences], dtype=bool)
