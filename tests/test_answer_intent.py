@@ -471,3 +471,11 @@ def test_the_askers_own_figures_are_no_key_facts():
     assert not refusal.misses_key_facts("Puis-je dépenser 200 € pour un hôtel ?", ["Hotels are capped at 180 euros."])
     assert refusal.misses_key_facts("What was decided at the meeting on June 3?", ["The meeting on May 27 decided."])
     assert refusal.misses_key_facts("What does the 2019 notice say about 5,000 euros?", rule)  # not the asker's case
+    # told in the first person anywhere, not only after "can I / do I": still the asker's own case
+    leave = ["Les congés doivent être posés au moins quatre semaines à l'avance pour toute absence de plus d'une semaine."]
+    assert not refusal.misses_key_facts("je pars 3 semaines en août, je dois poser mes congés combien de temps avant ?",
+                                        leave)
+    assert not refusal.misses_key_facts("il me reste 8 jours, j'ai le droit de les reporter ?", leave)
+    assert not refusal.misses_key_facts("a 3,000 euro laptop for my team: how many quotes?", rule)
+    assert refusal.misses_key_facts("What did the ministry announce on 3 June 2021?", leave)  # no one's case
+    assert refusal.misses_key_facts("Did the meeting on 3 June discuss leave?", leave)

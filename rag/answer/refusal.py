@@ -351,6 +351,11 @@ def without_figures(sentence: str, numbers: frozenset[str]) -> str:
 _CASE_Q = re.compile(
     r"^\s*(?:(?:can|may|could|do|does|must|should|will|am|is|are)\s+(?:i|we|my|our|an?|it|they|staff|employees|someone)\b|"
     r"puis-je|dois-je|peut-on|faut-il|ai-je|est-ce\s+que\s+(?:je|j['’]|on|mon|ma|mes|un|une))", re.I)
+# "je pars 3 semaines en août, je dois poser mes congés combien de temps avant ?", "a 20 euro taxi
+# ride, do i need the receipt?": told in the first person, anywhere in the question, the figure is
+# the asker's own case as well.
+_FIRST_PERSON = re.compile(r"(?<![\w'’])(?:j['’]|(?:i|i['’](?:m|ve|d|ll)|im|ive|my|me|mine|we|we['’](?:re|ve)|our|"
+                           r"je|moi|mon|ma|mes|nous|notre|nos)(?![\w'’]))", re.I)
 _CASE_FIGURE = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)?)\s*(?:[€$£%]|(?:euros?|eur|dollars?|usd|yuan|rmb|pounds?|percent|days?|nights?|hours?|"
     r"weeks?|months?|years?|km|kilometres?|kilometers?|miles?|jours?|nuits?|heures?|semaines?|mois|ans?)\b)"
@@ -370,7 +375,7 @@ def misses_key_facts(question: str, candidates: list[str]) -> bool:
     from .intent import key_names, key_numbers, numbers_in
 
     nums = key_numbers(question)
-    if nums and _CASE_Q.match(question):
+    if nums and (_CASE_Q.match(question) or _FIRST_PERSON.search(question)):
         # "Do I need three quotes for a 3,000 euro laptop?": the asker's own case, which a rule with
         # other figures ("Purchases below 5,000 euros …") answers; not a fact the documents must state.
         nums = nums - {(m.group(1) or m.group(2)).lstrip("0") or "0" for m in _CASE_FIGURE.finditer(question)}
