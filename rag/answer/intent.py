@@ -471,16 +471,18 @@ def without_preamble(question: str) -> str:
 # "Did the ministry say anything about flood?", "Is there anything about masks?", "Are rents
 # mentioned?", "Est-ce que le document parle de la 5G ?": the question asks whether the documents
 # mention a topic. Any sentence that names the topic answers it, however low its cosine (a short
-# topic in a long question is far from everything); none naming it means they do not.
+# topic in a long question is far from everything); none naming it means they do not. "Covered" is
+# not one of these words: in a policy "is alcohol covered on expense reports?" asks whether it is
+# paid for, and was read as "are expense reports mentioned?".
 _MENTION = [re.compile(p, re.I) for p in (
     r"^\s*(?:and\s+)?(?:did|does|do|has|have|was|were|is|are)\b[^?]*?\b(?:say|said|mention(?:ed)?|talk(?:ed)?|speak|spoke|"
-    r"discuss(?:ed)?|write|wrote|cover(?:ed)?|refer(?:red)?)\s+(?:anything\s+|something\s+)?"
+    r"discuss(?:ed)?|write|wrote|refer(?:red)?)\s+(?:anything\s+|something\s+)?"
     r"(?:about|on|regarding|concerning|to|of)\s+(?P<y>[^?]+)",
     r"^\s*(?:and\s+)?(?:did|does|do|has|have)\b[^?]*?\bmention(?:ed)?\s+(?P<y>[^?]+)",
     r"^\s*(?:is|are)\s+there\s+(?:anything|something|any\s+mention|a\s+mention|any\s+word)\s+"
     r"(?:about|on|regarding|concerning|of)\s+(?P<y>[^?]+)",
     r"^\s*(?:anything|any\s+mention|something)\s+(?:about|on|regarding|of)\s+(?P<y>[^?]+)",
-    r"^\s*(?:is|are|was|were)\s+(?P<y>[^?]+?)\s+(?:ever\s+)?(?:mentioned|discussed|covered|addressed)\b",
+    r"^\s*(?:is|are|was|were)\s+(?P<y>[^?]+?)\s+(?:ever\s+)?(?:mentioned|discussed|addressed)\b",
     r"^\s*what\s+(?:does|do|did)\s+(?:the\s+|this\s+|these\s+)?(?:doc|docs|document|documents|text|texts|file|files|"
     r"corpus|collection|it|they)\s+say\s+(?:about|on|regarding)\s+(?P<y>[^?]+)",
     r"^\s*(?:est-ce\s+qu(?:e\s+|['’]\s*)(?:on|il|elle|ils|elles|le\s+\w+|la\s+\w+|les\s+\w+|un\s+\w+)?\s*"
