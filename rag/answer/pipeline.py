@@ -172,6 +172,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
     # that answers. The model's latent terms (concepts, in any language) rank such sentences among
     # themselves: one more model call, for the question, made only when such a sentence ranks at
     # least as high as the best one in the question's language (``select.other_language_leads``).
+    behind = np.zeros(len(sc.sentences), dtype=bool)  # languages far behind the question's on latent terms
     if select.other_language_leads(sc.rank, sc.other, sc.eligible):
         q_latent = _question_latent(ctx, query)
         if q_latent is not None:
@@ -264,7 +265,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                 states = _states_what_is_asked(question)
                 lead_states = states is None or states(sentences[picks[0]].text)
                 picks = [picks[0], *(i for i in picks[1:] if not other[i] or cov[i] > 0
-                                     or (not lead_states and states(sentences[i].text)))]
+                                     or (not lead_states and not behind[i] and states(sentences[i].text)))]
             picks = select.title_not_first(picks, [select.is_title(sentences[i].text, chunks[i].title) for i in picks])
             texts = [sentences[i].text for i in picks]
             refused = (not picks or refusal.lacks_asked_quantity(question, texts, [not other[i] for i in picks],
