@@ -296,10 +296,10 @@ def behind_on_latent(overlap: np.ndarray, langs: Sequence[str], other_language: 
     language whenever its word coverage is partial, as it is for everyday questions: "ma copine
     accouche le mois prochain, j'ai droit à combien de jours en tant que papa ?" was answered by
     English lines on invoices, although "La naissance … donne droit à trois jours pour le second
-    parent" had the best cosine. Latent terms are concepts, comparable across languages: on the
-    `tune` parts, where the answer was in the question's language they favoured it by 0.05-0.43 in
-    all but a few cases, where it was in the other language they favoured that one, or fell under by
-    less than 0.05, in all but three.
+    parent" had the best cosine. Latent terms are concepts, comparable across languages: of the
+    110 answerable `tune` questions whose pool mixes two languages, where the answer was in the
+    question's language (48) the other language's best overlap fell more than 0.05 under in 39;
+    where it was in the other language (62), in one.
     """
     other = np.asarray(other_language, dtype=bool)
     ok = np.asarray(eligible, dtype=bool)
