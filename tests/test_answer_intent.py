@@ -130,6 +130,18 @@ def test_how_much_questions_want_an_amount_not_a_count():
     assert not refusal.states_amount("one of the four action plans")
 
 
+def test_who_questions_are_read_without_their_setting_for_latent_terms():
+    wa = intent.without_attribution
+    assert wa("Who gave a speech at the May 27 teleconference?") == "Who gave a speech?"
+    assert wa("Who delivered a speech at the ministry's teleconference on stabilising the economy?") == \
+        "Who delivered a speech?"
+    assert wa("qui a prononcé un discours lors de la téléconférence du 27 mai ?") == "qui a prononcé un discours?"
+    # the event is what is asked, or its object
+    assert wa("What happened at the teleconference on May 27?") == "What happened at the teleconference on May 27?"
+    assert wa("who attended the meeting?") == "who attended the meeting?"
+    assert wa("who spoke at the meeting?") == "who spoke at the meeting?"  # nothing left to ask with
+
+
 @pytest.mark.parametrize("question, expected", [
     ("When was the article on the minister's press conference released?", True),
     ("On what date was the report on the 20 SME policies posted?", True),

@@ -71,6 +71,10 @@ def test_latent_terms_are_indexed_and_an_answer_computes_them_for_the_question_o
     assert not answer.refused and "Xiao Yaqing" in answer.citations[0].text
     # one model call for the question's vector, one for its latent terms; none for a sentence
     assert sorted(emb.calls) == [("latent", 1), ("query", 1)]
+    # The date and the event are where it was said, shared by every sentence of the meeting: they
+    # had given "Le 27 mai, le ministère a tenu une téléconférence" the latent terms' favour.
+    answer = eng.ask("Who gave a speech at the May 27 teleconference?")
+    assert not answer.refused and "Xiao Yaqing" in answer.citations[0].text, answer.text
 
     # The French sentences rank below the English one that answers: no second model call.
     emb.calls.clear()

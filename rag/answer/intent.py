@@ -328,9 +328,20 @@ _SAID_ABOUT = re.compile(
     r"\s+.+?\s+(?:sur|à\s+propos\s+d[eu']|au\s+sujet\s+d[eu']|concernant|pour)\s*(?P<fr>[^?]+)", re.I)
 
 
+# "Who gave a speech at the May 27 teleconference?", "qui a parlé lors de la réunion ?": where it was
+# said, which every sentence of that document shares, not what is asked.
+_SETTING = re.compile(
+    r"\s*\b(?:at|during|in|from)\s+(?:the\s+|this\s+|that\s+)?(?:[\w'’-]+\s+){0,3}?"
+    r"(?:tele-?)?(?:conference|meeting|call|forum|session|briefing)s?\b(?:\s+(?:on|of|about|regarding)\b[^,;?!]*)?"
+    r"|\s*\b(?:lors\s+de|pendant|durant|à)\s+(?:la|le|l['’]|cette|ce)\s*(?:[\w'’-]+\s+){0,3}?"
+    r"(?:télé)?(?:conférence|réunion|session|séance)s?\b(?:\s+(?:sur|du|de\s+la|consacrée?\s+à)\b[^,;?!]*)?", re.I)
+_WHO = re.compile(r"^\W*(?:who|whom|qui)\b", re.I)
+
+
 def without_attribution(question: str) -> str:
     """The question without its attribution phrase ("according to the minister", "selon Xiao
-    Yaqing"; "What did X say about Y?": Y), or the question itself when nothing else would be left."""
+    Yaqing"; "What did X say about Y?": Y) or its setting ("at the May 27 teleconference"), or the
+    question itself when nothing else would be left."""
     m = _SAID_ABOUT.match(question)
     if m:
         # a follow-up's borrowed words ("… supply chains (spoke May 27 teleconference)") say who spoke
@@ -338,6 +349,10 @@ def without_attribution(question: str) -> str:
         if about:
             return about
     rest = _ATTRIBUTION.sub("", question).strip(" ,;")
+    if _WHO.match(without_preamble(rest)):  # "who …": the event is where, the person is what is asked
+        rest2 = _SETTING.sub("", rest).strip(" ,;")
+        if len(rest2.split()) >= 3:
+            rest = rest2
     return rest if len(rest.split()) >= 3 else question
 
 
