@@ -253,6 +253,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                                 min_score, s.dedup_threshold, order=rank, rank_margin=margin)
             if topic is not None:
                 picks = _lead_with(picks, rank, names, s.max_points, names)
+            states = _states_what_is_asked(question)  # a figure for "how much", a date for "when"
             if picks and not other[picks[0]] and cov[picks[0]] > 0:
                 # Led by a sentence in the question's language that shares its words, the answer takes
                 # no sentence of another language that shares none: scored on their cosine alone, they
@@ -262,7 +263,6 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
                 # lead lacks the figure or date asked for, such a sentence that states it stays:
                 # "combien de mesures pour les PME ?", led by "Mettre en œuvre … les mesures de
                 # service aux PME", lost "issued 20 policies and measures" and was refused.
-                states = _states_what_is_asked(question)
                 lead_states = states is None or states(sentences[picks[0]].text)
                 picks = [picks[0], *(i for i in picks[1:] if not other[i] or cov[i] > 0
                                      or (not lead_states and not behind[i] and states(sentences[i].text)))]
@@ -271,7 +271,7 @@ def prepare(ctx: AnswerContext, question: str, history: Sequence[tuple[str, str]
             refused = (not picks or refusal.lacks_asked_quantity(question, texts, [not other[i] for i in picks],
                                                                  pool)
                        or refusal.misses_key_facts(question, pool))
-            if not refused and (states := _states_what_is_asked(question)) is not None:
+            if not refused and states is not None:
                 # "How much …", "when …": the point that states the figure or the date leads
                 picks = select.lead_first(picks, [states(x) for x in texts], rank)
             elif not refused and (person := intent.asked_person(question)) is not None:
