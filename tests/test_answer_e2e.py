@@ -110,6 +110,17 @@ def test_empty_question_is_an_input_error(sample_engine):
         sample_engine.ask("   ")
 
 
+def test_html_in_a_question_is_not_part_of_what_is_asked(sample_engine):
+    # "<script>alert(1)</script> what's the per diem?" was answered from French lines on "alert"
+    clean = sample_engine.ask(SME)
+    typed = "<script>alert('teleconference');</script><p>What <b>SME financing</b> measures were announced?</p>"
+    a = sample_engine.ask(typed)
+    assert a.question == typed  # what the user typed is shown as typed (the UI escapes it)
+    assert a.text == clean.text and [(c.doc_id, c.start, c.end) for c in a.citations] == [(c.doc_id, c.start, c.end) for c in clean.citations]
+    with pytest.raises(InputError, match="HTML"):
+        sample_engine.ask("<script>alert(1)</script><br/>")
+
+
 def test_measure_question_quotes_that_numbered_item(sample_engine):
     ans = sample_engine.ask("What did measure 9 say?")
     assert not ans.refused

@@ -404,6 +404,16 @@ def test_chat_openers_are_not_part_of_what_is_asked():
         assert intent.without_preamble(kept) == kept
 
 
+def test_markup_is_not_part_of_what_is_asked():
+    assert intent.without_markup("<script>alert(1)</script> what's the per diem?") == "what's the per diem?"
+    assert intent.without_markup("<p>What <b>loans</b>&nbsp;&amp; grants?</p>") == "What loans & grants?"
+    assert intent.without_markup("<!-- x --><style>p{}</style>Qui a assisté ?") == "Qui a assisté ?"
+    assert intent.without_markup("<img src=x onerror=alert(1)>who attended") == "who attended"
+    # a "<" or "&" that is no markup stays, and so does the question around it
+    for kept in ("costs < 50 euros and > 20?", "R&D loans &amp; more?", "a<b?", "who attended?"):
+        assert intent.without_markup(kept) == kept
+
+
 def test_a_did_they_mention_x_question_names_its_topic():
     assert intent.mention_topic("Did the ministry say anything about flood?") == "flood"
     assert intent.mention_topic("Is there anything about the epidemic?") == "the epidemic"

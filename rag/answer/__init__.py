@@ -44,8 +44,12 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
     limit = ctx.settings.max_question_chars
     question = question.strip()
     check_question(question, limit)
+    typed, question = question, intent.without_markup(question)
+    if not question:
+        raise InputError("the question has no text outside its HTML tags")
     reply = _direct_reply(ctx, question, filters)
     if reply is not None:
+        reply = replace(reply, question=typed)
         yield reply.text
         yield reply
         return
@@ -54,8 +58,8 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
     history = [(_asked(q), a) for q, a in history if intent.courtesy(q) is None]
     asked = _asked(question)
     prep = prepare(ctx, asked, bounded_history(history, limit), k, mode, filters)
-    if asked != question:
-        prep = replace(prep, question=question)
+    if asked != typed:
+        prep = replace(prep, question=typed)
     base = extractive_answer(prep)
     if base.refused or not ctx.settings.llm_enabled:
         yield base.text
@@ -77,8 +81,8 @@ def ask_stream(ctx: AnswerContext, question: str, history: Sequence[tuple[str, s
 
 
 def _asked(question: str) -> str:
-    """What the question asks, without the thanks, greeting or chat opener before it."""
-    return intent.without_preamble(intent.without_courtesy(question))
+    """What the question asks, without markup, or the thanks, greeting or chat opener before it."""
+    return intent.without_preamble(intent.without_courtesy(intent.without_markup(question)))
 
 
 def _direct_reply(ctx: AnswerContext, question: str, filters: Filters | None) -> Answer | None:

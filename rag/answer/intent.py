@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from .terms import split_borrowed
@@ -447,6 +448,24 @@ def without_courtesy(question: str) -> str:
     "what about taxes?"), or the question itself when nothing would be left."""
     rest = _OPENING_COURTESY.sub("", question, count=1)
     return rest if len(rest.split()) >= 2 else question
+
+
+# Markup pasted or typed into the chat ("<script>alert(1)</script> what's the per diem?", a question
+# copied from a web page with its "<b>"): the tag names and a script's text became terms of the
+# question ("script", "alert") and drew French lines on "alert", where the question without them
+# was answered from the travel policy. A "<" that opens no tag ("costs < 50 euros?") stays.
+_MARKUP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)|<!--.*?(?:-->|$)", re.I | re.S)
+_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s+[^<>]*?)?/?>")
+
+
+def without_markup(question: str) -> str:
+    """The question's text without HTML: script and style blocks, comments and tags go, the
+    character entities of a question that had them are read ("&amp;" → "&"), runs of spaces are
+    one. A question without markup comes back as it was."""
+    rest = _TAG.sub(" ", _MARKUP_BLOCK.sub(" ", question))
+    if rest == question:
+        return question
+    return re.sub(r"\s+", " ", html.unescape(rest)).strip()
 
 
 # The chat openers that say nothing about what is asked: "quick question:", "hey", "so", "I was
